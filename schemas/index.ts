@@ -1,0 +1,4 @@
+export * from "./events";
+export * from "./envelope";
+export * from "./record";
+export * from "./sites";

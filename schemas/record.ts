@@ -1,0 +1,67 @@
+/** What the collector stores: one NDJSON line in the lake per accepted event. */
+import type { EventType } from "./events";
+
+export interface Geo {
+  country: string | null;
+  region: string | null;
+  city: string | null;
+  postal_code: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  timezone: string | null;
+  continent: string | null;
+  colo: string | null;
+  asn: number | null;
+  as_org: string | null;
+}
+
+export interface UserAgentInfo {
+  browser: string | null;
+  version: string | null;
+  os: string | null;
+  device_type: "desktop" | "mobile" | "tablet" | "bot" | "other";
+}
+
+export interface PageInfo {
+  url: string | null;
+  path: string | null;
+  referrer_host: string | null;
+  utm: {
+    source: string | null;
+    medium: string | null;
+    campaign: string | null;
+    term: string | null;
+    content: string | null;
+  };
+  /** Ad-click ids and other campaign parameters (gclid, fbclid, msclkid, ...). */
+  campaign_params: Record<string, string>;
+}
+
+export interface StoredRecord {
+  id: string;
+  site: string;
+  type: EventType;
+  props: Record<string, unknown>;
+  anonymous_id: string;
+  user_id: string | null;
+  session_id: string | null;
+  client_ts: string;
+  sent_at: string;
+  received_at: string;
+  /** Clock-skew corrected: received_at - (sent_at - client_ts). */
+  ts: string;
+  page: PageInfo;
+  geo: Geo;
+  ua: UserAgentInfo;
+  bot: boolean;
+  locale: string | null;
+  timezone: string | null;
+}
+
+/** One Queue message: a chunk of a Durable Object's buffer, with a stable id. */
+export interface FlushChunk {
+  v: 1;
+  chunk: string;
+  site: string;
+  records: StoredRecord[];
+}

@@ -1,0 +1,20 @@
+/** The Hono app: routes only; each route lives in its own small module. */
+import { Hono } from "hono";
+import type { Env } from "./env";
+import { collect } from "./routes/collect";
+import { lake } from "./routes/lake";
+import { profiles } from "./routes/profiles";
+
+export const app = new Hono<{ Bindings: Env }>();
+
+app.get("/", (c) => c.json({ name: "edge-collector", collect: "POST /v1/collect" }));
+app.route("/v1/collect", collect);
+app.route("/v1/profiles", profiles);
+app.route("/v1/admin/lake", lake);
+
+app.notFound((c) => c.json({ error: "not found" }, 404));
+app.onError((err, c) => {
+  // No payloads, no headers: only what failed and where.
+  console.log(JSON.stringify({ msg: "unhandled error", route: c.req.routePath, error: err.message }));
+  return c.json({ error: "internal error" }, 500);
+});

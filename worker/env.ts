@@ -1,0 +1,38 @@
+import type { FlushChunk } from "../schemas";
+import type { UserProfile } from "../durable-objects/user-profile";
+
+/** Bindings and variables, as declared in wrangler.toml. */
+export interface Env {
+  PROFILES: DurableObjectNamespace<UserProfile>;
+  EVENTS: Queue<FlushChunk>;
+  LAKE: R2Bucket;
+  /** JSON: {"<site>": {"origins": ["https://shop.example", "http://localhost:*"]}} */
+  SITES: string;
+  /** Secret. Admin routes answer 401 to everyone while it is unset. */
+  ADMIN_TOKEN?: string;
+  FLUSH_MAX_EVENTS?: string;
+  FLUSH_INTERVAL_MS?: string;
+  DEDUP_TTL_HOURS?: string;
+  PROFILE_HALF_LIFE_HOURS?: string;
+}
+
+const int = (v: string | undefined, dflt: number, min: number, max: number): number => {
+  const n = v === undefined || v === "" ? dflt : Number(v);
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, Math.floor(n))) : dflt;
+};
+
+export interface Tuning {
+  flushMaxEvents: number;
+  flushIntervalMs: number;
+  dedupTtlMs: number;
+  halfLifeMs: number;
+}
+
+export function tuning(env: Env): Tuning {
+  return {
+    flushMaxEvents: int(env.FLUSH_MAX_EVENTS, 50, 1, 10_000),
+    flushIntervalMs: int(env.FLUSH_INTERVAL_MS, 5_000, 0, 3_600_000),
+    dedupTtlMs: int(env.DEDUP_TTL_HOURS, 7 * 24, 1, 24 * 365) * 3_600_000,
+    halfLifeMs: int(env.PROFILE_HALF_LIFE_HOURS, 24, 1, 24 * 365) * 3_600_000,
+  };
+}

@@ -1,0 +1,11 @@
+/** Worker entry: the HTTP app, the queue consumer and the per-user Durable Object class. */
+import { app } from "./app";
+import type { Env } from "./env";
+import { consumeBatch } from "./queue/consumer";
+
+export { UserProfile } from "../durable-objects/user-profile";
+
+export default {
+  fetch: app.fetch,
+  queue: (batch, env) => consumeBatch(batch, env),
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,147 @@
+/**
+ * Edge enrichment: geo from request.cf, user agent, bot flag, skew-corrected time, page and
+ * campaign fields. Pure functions of their inputs; the raw IP is never an input.
+ */
+import { isbot } from "isbot";
+import UAParser from "ua-parser-js";
+import type { CollectEvent, Context, Envelope, Geo, PageInfo, StoredRecord, UserAgentInfo } from "../../schemas";
+
+const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v.slice(0, 256) : null);
+const num = (v: unknown): number | null => {
+  const n = typeof v === "string" ? Number(v) : v;
+  return typeof n === "number" && Number.isFinite(n) ? n : null;
+};
+
+/** Every field guarded: request.cf is absent in tests and a placeholder in local dev. */
+export function geoFromCf(cf: unknown): Geo {
+  const c = (cf && typeof cf === "object" ? cf : {}) as Record<string, unknown>;
+  return {
+    country: str(c.country),
+    region: str(c.region),
+    city: str(c.city),
+    postal_code: str(c.postalCode),
+    latitude: num(c.latitude),
+    longitude: num(c.longitude),
+    timezone: str(c.timezone),
+    continent: str(c.continent),
+    colo: str(c.colo),
+    asn: num(c.asn),
+    as_org: str(c.asOrganization),
+  };
+}
+
+const uaCache = new Map<string, UserAgentInfo>();
+const UA_CACHE_MAX = 512;
+
+export function parseUserAgent(ua: string | null): UserAgentInfo {
+  if (!ua) return { browser: null, version: null, os: null, device_type: "other" };
+  const hit = uaCache.get(ua);
+  if (hit) return hit;
+  const r = new UAParser(ua.slice(0, 512)).getResult();
+  const t = r.device.type;
+  const device_type: UserAgentInfo["device_type"] = isbot(ua)
+    ? "bot"
+    : t === "mobile" || t === "wearable"
+      ? "mobile"
+      : t === "tablet"
+        ? "tablet"
+        : t === undefined
+          ? "desktop"
+          : "other";
+  const info: UserAgentInfo = {
+    browser: r.browser.name ?? null,
+    version: r.browser.version ?? null,
+    os: r.os.name ? (r.os.version ? `${r.os.name} ${r.os.version}` : r.os.name) : null,
+    device_type,
+  };
+  if (uaCache.size >= UA_CACHE_MAX) uaCache.delete(uaCache.keys().next().value!);
+  uaCache.set(ua, info);
+  return info;
+}
+
+/** isbot on the user agent, plus Cloudflare Bot Management's verdict when the zone has it. */
+export function detectBot(ua: string | null, cf: unknown): boolean {
+  if (!ua || isbot(ua)) return true;
+  const bm = (cf as { botManagement?: { score?: unknown; verifiedBot?: unknown } } | undefined)?.botManagement;
+  if (bm) {
+    if (bm.verifiedBot === true) return true;
+    const score = num(bm.score);
+    if (score !== null && score >= 1 && score < 30) return true;
+  }
+  return false;
+}
+
+const UTM = ["source", "medium", "campaign", "term", "content"] as const;
+const CAMPAIGN_PARAMS = ["gclid", "gbraid", "wbraid", "dclid", "fbclid", "msclkid", "ttclid", "twclid", "li_fat_id", "utm_id", "ref"];
+
+export function pageInfo(url: string | null | undefined, referrer: string | null | undefined): PageInfo {
+  const u = safeUrl(url);
+  const ref = safeUrl(referrer);
+  const q = u?.searchParams;
+  const utm = Object.fromEntries(UTM.map((k) => [k, str(q?.get(`utm_${k}`))])) as PageInfo["utm"];
+  const campaign_params: Record<string, string> = {};
+  for (const k of CAMPAIGN_PARAMS) {
+    const v = str(q?.get(k));
+    if (v) campaign_params[k] = v;
+  }
+  return { url: u ? u.href.slice(0, 2048) : null, path: u ? u.pathname : null, referrer_host: ref?.hostname || null, utm, campaign_params };
+}
+
+function safeUrl(s: string | null | undefined): URL | null {
+  if (!s) return null;
+  try {
+    const u = new URL(s);
+    return u.protocol === "http:" || u.protocol === "https:" ? u : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The client's clock may be off; the offset between its sent_at and our received_at tells by
+ * how much. ts = received_at - (sent_at - client_ts), never later than received_at.
+ */
+export function correctTs(receivedMs: number, sentAtMs: number, clientMs: number): number {
+  const age = Math.max(0, sentAtMs - clientMs);
+  return receivedMs - age;
+}
+
+export interface RequestFacts {
+  receivedMs: number;
+  userAgent: string | null;
+  cf: unknown;
+}
+
+/** Envelope + validated events + request facts -> stored records. */
+export function enrichEvents(env: Envelope, events: readonly CollectEvent[], facts: RequestFacts): StoredRecord[] {
+  const geo = geoFromCf(facts.cf);
+  const ua = parseUserAgent(facts.userAgent);
+  const bot = detectBot(facts.userAgent, facts.cf);
+  const sentMs = Date.parse(env.sent_at);
+  const received_at = new Date(facts.receivedMs).toISOString();
+  const ctx: Context = env.context ?? {};
+  const beaconPage = pageInfo(ctx.page_url, ctx.referrer);
+  return events.map((e) => {
+    const clientMs = Date.parse(e.ts);
+    const ownUrl = e.type === "page_view" ? e.props.url : undefined;
+    return {
+      id: e.id,
+      site: env.site,
+      type: e.type,
+      props: e.props as Record<string, unknown>,
+      anonymous_id: env.anonymous_id,
+      user_id: env.user_id ?? null,
+      session_id: env.session_id ?? null,
+      client_ts: e.ts,
+      sent_at: env.sent_at,
+      received_at,
+      ts: new Date(correctTs(facts.receivedMs, sentMs, clientMs)).toISOString(),
+      page: ownUrl ? pageInfo(ownUrl, ctx.referrer) : beaconPage,
+      geo,
+      ua,
+      bot,
+      locale: ctx.locale ?? null,
+      timezone: ctx.timezone ?? null,
+    };
+  });
+}

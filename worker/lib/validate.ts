@@ -1,0 +1,64 @@
+/** Turning untrusted JSON into an envelope and per-event verdicts. Pure; no Workers APIs. */
+import type { z } from "zod";
+import { envelopeSchema, eventSchema, type CollectEvent, type Envelope } from "../../schemas";
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+export interface Rejection {
+  index: number;
+  id: string | null;
+  errors: FieldError[];
+}
+
+/** zod issues -> `{path: "props.product_id", message}`; unknown keys get their own path each. */
+export function toFieldErrors(issues: readonly z.core.$ZodIssue[], prefix: (string | number)[] = []): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of issues) {
+    const base = [...prefix, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) out.push({ path: joinPath([...base, key]), message: "unknown field" });
+    } else {
+      out.push({ path: joinPath(base), message: issue.message });
+    }
+  }
+  return out;
+}
+
+function joinPath(parts: (string | number)[]): string {
+  let s = "";
+  for (const p of parts) s += typeof p === "number" ? `[${p}]` : s ? `.${p}` : p;
+  return s || "(root)";
+}
+
+export type EnvelopeResult = { ok: true; envelope: Envelope } | { ok: false; details: FieldError[] };
+
+export function parseEnvelope(body: unknown): EnvelopeResult {
+  const r = envelopeSchema.safeParse(body);
+  return r.success ? { ok: true, envelope: r.data } : { ok: false, details: toFieldErrors(r.error.issues) };
+}
+
+export interface EventVerdicts {
+  valid: { index: number; event: CollectEvent }[];
+  rejected: Rejection[];
+}
+
+export function validateEvents(events: readonly unknown[]): EventVerdicts {
+  const valid: EventVerdicts["valid"] = [];
+  const rejected: Rejection[] = [];
+  events.forEach((raw, index) => {
+    const r = eventSchema.safeParse(raw);
+    if (r.success) valid.push({ index, event: r.data });
+    else rejected.push({ index, id: idOf(raw), errors: toFieldErrors(r.error.issues) });
+  });
+  return { valid, rejected };
+}
+
+function idOf(raw: unknown): string | null {
+  if (raw && typeof raw === "object" && "id" in raw) {
+    const id = (raw as { id: unknown }).id;
+    if (typeof id === "string") return id.slice(0, 64);
+  }
+  return null;
+}

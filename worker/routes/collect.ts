@@ -1,0 +1,46 @@
+/** POST /v1/collect: read (64 KiB) -> parse -> site/origin -> validate -> enrich -> user's object -> 202. */
+import { Hono } from "hono";
+import { MAX_BODY_BYTES } from "../../schemas";
+import type { Env } from "../env";
+import { readLimitedText, parseJson } from "../lib/body";
+import { enrichEvents } from "../lib/enrich";
+import { parseEnvelope, validateEvents } from "../lib/validate";
+import { allowOrigin, collectPreflight } from "../middleware/cors";
+import { sites } from "../sites";
+import { profileStub } from "./profiles";
+
+export const collect = new Hono<{ Bindings: Env }>();
+
+collect.options("/", collectPreflight);
+
+collect.post("/", async (c) => {
+  const receivedMs = Date.now();
+  const origin = c.req.header("origin") ?? null;
+  const reg = sites(c.env);
+  // Let the browser read error answers when the origin belongs to some site.
+  if (origin && reg.anyAllows(origin)) allowOrigin(c, origin);
+
+  const body = await readLimitedText(c.req.raw, MAX_BODY_BYTES);
+  if (!body.ok) return c.json({ error: body.error, details: [] }, body.status);
+  const json = parseJson(body.text);
+  if (!json.ok) return c.json({ error: json.error, details: [] }, 400);
+
+  const claimed = (json.value as { site?: unknown } | null)?.site;
+  if (typeof claimed === "string" && !reg.get(claimed)) return c.json({ error: "unknown site", details: [{ path: "site", message: `no site "${claimed.slice(0, 64)}" is configured` }] }, 403);
+
+  const env = parseEnvelope(json.value);
+  if (!env.ok) return c.json({ error: "invalid envelope", details: env.details }, 400);
+  const site = reg.get(env.envelope.site)!;
+  if (origin && !site.allows(origin)) {
+    c.header("Access-Control-Allow-Origin", undefined);
+    return c.json({ error: "origin not allowed", details: [{ path: "origin", message: `${origin.slice(0, 120)} may not send to site ${site.id}` }] }, 403);
+  }
+
+  const { valid, rejected } = validateEvents(env.envelope.events);
+  if (valid.length === 0) {
+    return c.json({ error: "no valid events", details: rejected.flatMap((r) => r.errors.map((e) => ({ path: `events[${r.index}].${e.path}`, message: e.message }))), accepted: 0, duplicates: 0, rejected }, 400);
+  }
+  const records = enrichEvents(env.envelope, valid.map((v) => v.event), { receivedMs, userAgent: c.req.header("user-agent") ?? null, cf: c.req.raw.cf });
+  const result = await profileStub(c.env, site.id, env.envelope.user_id ?? env.envelope.anonymous_id).ingest(site.id, env.envelope.user_id ?? env.envelope.anonymous_id, records);
+  return c.json({ accepted: result.accepted, duplicates: result.duplicates, rejected }, 202);
+});

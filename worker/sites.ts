@@ -1,0 +1,35 @@
+/** Sites and their allowed origins, parsed once per isolate from the SITES variable. */
+import { sitesSchema, type SiteConfig } from "../schemas";
+import { compileOrigins, type OriginMatcher } from "./lib/origin";
+import type { Env } from "./env";
+
+export interface Site extends SiteConfig {
+  id: string;
+  allows: OriginMatcher;
+}
+export interface SiteRegistry {
+  get(id: string): Site | undefined;
+  /** True when any site allows this origin (used for preflights, which carry no body). */
+  anyAllows(origin: string): boolean;
+}
+
+let cached: { raw: string; reg: SiteRegistry } | undefined;
+
+export function sites(env: Env): SiteRegistry {
+  const raw = env.SITES ?? "{}";
+  if (cached?.raw === raw) return cached.reg;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`SITES is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = sitesSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`SITES is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const map = new Map<string, Site>();
+  for (const [id, cfg] of Object.entries(parsed.data)) map.set(id, { ...cfg, id, allows: compileOrigins(cfg.origins) });
+  const all = [...map.values()];
+  const reg: SiteRegistry = { get: (id) => map.get(id), anyAllows: (o) => all.some((s) => s.allows(o)) };
+  cached = { raw, reg };
+  return reg;
+}
