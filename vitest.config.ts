@@ -6,7 +6,15 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
-        bindings: { ADMIN_TOKEN: "test-admin-token" },
+        bindings: {
+          ADMIN_TOKEN: "test-admin-token",
+          SITES: JSON.stringify({
+            demo: { origins: ["http://localhost:*", "http://127.0.0.1:*"] },
+            shop: { origins: ["https://shop.example", "https://*.shop.example"] },
+          }),
+          // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
+          FLUSH_INTERVAL_MS: "500",
+        },
       },
     }),
   ],

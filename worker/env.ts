@@ -1,20 +1,25 @@
 import type { FlushChunk } from "../schemas";
 import type { UserProfile } from "../durable-objects/user-profile";
 
-/** Bindings and variables, as declared in wrangler.toml. */
-export interface Env {
-  PROFILES: DurableObjectNamespace<UserProfile>;
-  EVENTS: Queue<FlushChunk>;
-  LAKE: R2Bucket;
-  /** JSON: {"<site>": {"origins": ["https://shop.example", "http://localhost:*"]}} */
-  SITES: string;
-  /** Secret. Admin routes answer 401 to everyone while it is unset. */
-  ADMIN_TOKEN?: string;
-  FLUSH_MAX_EVENTS?: string;
-  FLUSH_INTERVAL_MS?: string;
-  DEDUP_TTL_HOURS?: string;
-  PROFILE_HALF_LIFE_HOURS?: string;
+declare global {
+  namespace Cloudflare {
+    /** Bindings and variables, as declared in wrangler.toml (also the type of `env` in tests). */
+    interface Env {
+      PROFILES: DurableObjectNamespace<UserProfile>;
+      EVENTS: Queue<FlushChunk>;
+      LAKE: R2Bucket;
+      /** JSON: {"<site>": {"origins": ["https://shop.example", "http://localhost:*"]}} */
+      SITES: string;
+      /** Secret. Admin routes answer 401 to everyone while it is unset. */
+      ADMIN_TOKEN?: string;
+      FLUSH_MAX_EVENTS?: string;
+      FLUSH_INTERVAL_MS?: string;
+      DEDUP_TTL_HOURS?: string;
+      PROFILE_HALF_LIFE_HOURS?: string;
+    }
+  }
 }
+export type Env = Cloudflare.Env;
 
 const int = (v: string | undefined, dflt: number, min: number, max: number): number => {
   const n = v === undefined || v === "" ? dflt : Number(v);

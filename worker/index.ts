@@ -5,7 +5,8 @@ import { consumeBatch } from "./queue/consumer";
 
 export { UserProfile } from "../durable-objects/user-profile";
 
-export default {
+const handler: ExportedHandler<Env> = {
   fetch: app.fetch,
   queue: (batch, env) => consumeBatch(batch, env),
-} satisfies ExportedHandler<Env>;
+};
+export default handler;

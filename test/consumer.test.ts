@@ -1,0 +1,78 @@
+/** The queue consumer in workerd: key layout, NDJSON content, ack before/after R2, idempotent redelivery. */
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { FlushChunk } from "../schemas";
+import worker from "../worker";
+import { gunzip } from "../worker/lib/lake";
+import { uid } from "./helpers";
+import { record } from "./records";
+
+const chunk = (records = [record(), record()], id = uid("chunk")): FlushChunk => ({ v: 1, chunk: id, site: "demo", records });
+const msg = (body: unknown, attempts = 1) => ({ id: uid("m"), timestamp: new Date(), attempts, body });
+
+async function run(messages: ReturnType<typeof msg>[], e: typeof env = env) {
+  const batch = createMessageBatch("collector-events", messages);
+  const ctx = createExecutionContext();
+  await worker.queue!(batch as never, e, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+async function objectsUnder(prefix: string) {
+  const list = await env.LAKE.list({ prefix });
+  return Promise.all(list.objects.map(async (o: R2Object) => ({ key: o.key, lines: (await gunzip((await env.LAKE.get(o.key))!.body)).trim().split("\n").map((l: string) => JSON.parse(l) as Record<string, any>) })));
+}
+
+describe("queue consumer", () => {
+  it("writes one gzip NDJSON object per batch and partition, then acks", async () => {
+    const at = "2031-02-03T04:05:06.789Z";
+    const a = chunk([record({ received_at: at, ts: at }), record({ received_at: at, ts: at })]);
+    const b = chunk([record({ received_at: at, ts: at })]);
+    const m1 = msg(a);
+    const m2 = msg(b);
+    const result = await run([m1, m2]);
+    expect(result.explicitAcks.sort()).toEqual([m1.id, m2.id].sort());
+    expect(result.retryMessages).toEqual([]);
+    const objs = await objectsUnder("events/site=demo/dt=2031-02-03/hr=04/");
+    expect(objs).toHaveLength(1);
+    expect(objs[0]!.key).toMatch(/^events\/site=demo\/dt=2031-02-03\/hr=04\/20310203T040506-[0-9a-f]{20}\.ndjson\.gz$/);
+    expect(objs[0]!.lines.map((l: any) => l.id).sort()).toEqual([...a.records, ...b.records].map((r) => r.id).sort());
+    expect(objs[0]!.lines[0]).toMatchObject({ site: "demo", type: "page_view", received_at: at, geo: expect.any(Object), ua: expect.any(Object) });
+  });
+
+  it("splits records across hours into separate objects", async () => {
+    const r1 = record({ received_at: "2031-03-01T10:59:59.999Z" });
+    const r2 = record({ received_at: "2031-03-01T11:00:00.000Z" });
+    await run([msg(chunk([r1, r2]))]);
+    expect((await objectsUnder("events/site=demo/dt=2031-03-01/hr=10/"))[0]!.lines.map((l: any) => l.id)).toEqual([r1.id]);
+    expect((await objectsUnder("events/site=demo/dt=2031-03-01/hr=11/"))[0]!.lines.map((l: any) => l.id)).toEqual([r2.id]);
+  });
+
+  it("overwrites its own object when the same batch is delivered again", async () => {
+    const at = "2031-04-01T00:00:00.000Z";
+    const c = chunk([record({ received_at: at })]);
+    await run([msg(c)]);
+    await run([msg(c, 2)]);
+    const objs = await objectsUnder("events/site=demo/dt=2031-04-01/");
+    expect(objs).toHaveLength(1);
+    expect(objs[0]!.lines).toHaveLength(1);
+  });
+
+  it("retries every message when R2 refuses the write, and writes nothing partial", async () => {
+    const at = "2031-05-01T00:00:00.000Z";
+    const failing = { ...env, LAKE: { put: async () => { throw new Error("injected: R2 unavailable"); } } } as unknown as typeof env;
+    const m = msg(chunk([record({ received_at: at })]), 3);
+    const result = await run([m], failing);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((r) => r.msgId)).toEqual([m.id]);
+    expect(await objectsUnder("events/site=demo/dt=2031-05-01/")).toHaveLength(0);
+  });
+
+  it("retries a malformed message (so it ends in the dead-letter queue) without blocking good ones", async () => {
+    const good = msg(chunk([record({ received_at: "2031-06-01T00:00:00.000Z" })]));
+    const bad = msg({ hello: "world" });
+    const result = await run([good, bad]);
+    expect(result.explicitAcks).toEqual([good.id]);
+    expect(result.retryMessages.map((r) => r.msgId)).toEqual([bad.id]);
+  });
+});
