@@ -3,74 +3,73 @@
  * length-bounded, money is finite and non-negative. Shared by the worker, the
  * snippet's types and the docs (JSON Schema is generated from these).
  */
-import { z } from "zod";
+import { array, boolean, discriminatedUnion, iso, literal, number, record, strictObject, string, union, url, type z } from "zod";
 
-const str = (max: number) => z.string().min(1).max(max);
+const str = (max: number) => string().min(1).max(max);
 const id = str(128);
-const money = z.number().finite().nonnegative().max(1e12);
-const currency = z.string().regex(/^[A-Z]{3}$/, "expected an ISO 4217 code such as EUR");
-const count = z.number().int().nonnegative().max(1_000_000);
-const quantity = z.number().int().positive().max(100_000);
+const money = number().finite().nonnegative().max(1e12);
+const currency = string().regex(/^[A-Z]{3}$/, "expected an ISO 4217 code such as EUR");
+const count = number().int().nonnegative().max(1_000_000);
+const quantity = number().int().positive().max(100_000);
 
-export const pageViewProps = z.strictObject({
-  url: z.url().max(2048).optional(),
-  title: z.string().max(512).optional(),
-  path: z.string().max(2048).optional(),
+export const pageViewProps = strictObject({
+  url: url().max(2048).optional(),
+  title: string().max(512).optional(),
+  path: string().max(2048).optional(),
 });
-export const productViewProps = z.strictObject({
+export const productViewProps = strictObject({
   product_id: id,
   category: str(128).optional(),
   brand: str(128).optional(),
   price: money.optional(),
   currency: currency.optional(),
 });
-export const productClickProps = z.strictObject({
+export const productClickProps = strictObject({
   product_id: id,
   category: str(128).optional(),
-  position: z.number().int().nonnegative().max(100_000).optional(),
+  position: number().int().nonnegative().max(100_000).optional(),
   list: str(128).optional(),
 });
-export const addToCartProps = z.strictObject({
+export const addToCartProps = strictObject({
   product_id: id,
   quantity,
   price: money.optional(),
   currency: currency.optional(),
 });
-export const removeFromCartProps = z.strictObject({
+export const removeFromCartProps = strictObject({
   product_id: id,
   quantity: quantity.optional(),
 });
-export const purchaseItem = z.strictObject({
+export const purchaseItem = strictObject({
   product_id: id,
   quantity,
   price: money.optional(),
 });
-export const purchaseProps = z.strictObject({
+export const purchaseProps = strictObject({
   order_id: id,
   revenue: money,
   currency,
-  items: z.array(purchaseItem).min(1).max(100),
+  items: array(purchaseItem).min(1).max(100),
 });
-export const searchProps = z.strictObject({
+export const searchProps = strictObject({
   query: str(256),
   results_count: count.optional(),
 });
-export const scrollDepthProps = z.strictObject({
-  percent: z.union([z.literal(25), z.literal(50), z.literal(75), z.literal(90), z.literal(100)]),
+export const scrollDepthProps = strictObject({
+  percent: union([literal(25), literal(50), literal(75), literal(90), literal(100)]),
 });
-const ms = z.number().int().nonnegative().max(86_400_000);
-export const engagementProps = z.strictObject({ active_ms: ms, visible_ms: ms });
-export const formSubmitProps = z.strictObject({ form_id: str(128) });
-export const clickProps = z.strictObject({
-  selector: z.string().max(512).optional(),
-  text: z.string().max(256).optional(),
-  href: z.string().max(2048).optional(),
+const ms = number().int().nonnegative().max(86_400_000);
+export const engagementProps = strictObject({ active_ms: ms, visible_ms: ms });
+export const formSubmitProps = strictObject({ form_id: str(128) });
+export const clickProps = strictObject({
+  selector: string().max(512).optional(),
+  text: string().max(256).optional(),
+  href: string().max(2048).optional(),
 });
-const customValue = z.union([z.string().max(1024), z.number().finite(), z.boolean()]);
-export const customProps = z.strictObject({
+const customValue = union([string().max(1024), number().finite(), boolean()]);
+export const customProps = strictObject({
   name: str(128),
-  properties: z
-    .record(z.string().min(1).max(128), customValue)
+  properties: record(string().min(1).max(128), customValue)
     .refine((r) => Object.keys(r).length <= 50, "at most 50 properties")
     .optional(),
 });
@@ -95,13 +94,13 @@ export type EventType = keyof typeof propsByType;
 export const EVENT_TYPES = Object.keys(propsByType) as EventType[];
 
 /** Client-made event id: 1-64 url-safe characters (ULID, UUID, nanoid all fit). */
-export const eventId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "expected 1-64 characters of A-Z a-z 0-9 _ . : -");
-export const isoTime = z.iso.datetime({ offset: true });
+export const eventId = string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "expected 1-64 characters of A-Z a-z 0-9 _ . : -");
+export const isoTime = iso.datetime({ offset: true });
 
 const eventOf = <T extends EventType>(type: T) =>
-  z.strictObject({ id: eventId, type: z.literal(type), ts: isoTime, props: propsByType[type] });
+  strictObject({ id: eventId, type: literal(type), ts: isoTime, props: propsByType[type] });
 
-export const eventSchema = z.discriminatedUnion("type", [
+export const eventSchema = discriminatedUnion("type", [
   eventOf("page_view"),
   eventOf("product_view"),
   eventOf("product_click"),

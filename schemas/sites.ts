@@ -1,13 +1,12 @@
 /** Site configuration, read from the SITES variable (JSON) in wrangler.toml. */
-import { z } from "zod";
+import { array, record, strictObject, string, type z } from "zod";
 
-export const originPattern = z
-  .string()
+export const originPattern = string()
   .regex(/^https?:\/\/[A-Za-z0-9.*-]+(:(\d+|\*))?$/, "expected an origin such as https://shop.example, https://*.shop.example or http://localhost:*");
 
-export const siteConfigSchema = z.strictObject({
-  origins: z.array(originPattern).max(100).default([]),
+export const siteConfigSchema = strictObject({
+  origins: array(originPattern).max(100).default([]),
 });
-export const sitesSchema = z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), siteConfigSchema);
+export const sitesSchema = record(string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), siteConfigSchema);
 export type SiteConfig = z.infer<typeof siteConfigSchema>;
 export type Sites = z.infer<typeof sitesSchema>;
