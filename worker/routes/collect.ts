@@ -3,11 +3,10 @@ import { Hono } from "hono";
 import { MAX_BODY_BYTES } from "../../schemas";
 import type { Env } from "../env";
 import { readLimitedText, parseJson } from "../lib/body";
-import { enrichEvents } from "../lib/enrich";
-import { parseEnvelope, validateEvents } from "../lib/validate";
+import { parseEnvelope } from "../lib/validate";
+import { ingest } from "../ingest";
 import { allowOrigin, collectPreflight } from "../middleware/cors";
 import { sites } from "../sites";
-import { profileStub } from "./profiles";
 
 export const collect = new Hono<{ Bindings: Env }>();
 
@@ -36,11 +35,10 @@ collect.post("/", async (c) => {
     return c.json({ error: "origin not allowed", details: [{ path: "origin", message: `${origin.slice(0, 120)} may not send to site ${site.id}` }] }, 403);
   }
 
-  const { valid, rejected } = validateEvents(env.envelope.events);
-  if (valid.length === 0) {
-    return c.json({ error: "no valid events", details: rejected.flatMap((r) => r.errors.map((e) => ({ path: `events[${r.index}].${e.path}`, message: e.message }))), accepted: 0, duplicates: 0, rejected }, 400);
+  const out = await ingest(c.env, env.envelope, { receivedMs, userAgent: c.req.header("user-agent") ?? null, cf: c.req.raw.cf });
+  if (out.accepted === 0 && out.duplicates === 0 && out.rejected.length > 0) {
+    const details = out.rejected.flatMap((r) => r.errors.map((e) => ({ path: `events[${r.index}].${e.path}`, message: e.message })));
+    return c.json({ error: "no valid events", details, ...out }, 400);
   }
-  const records = enrichEvents(env.envelope, valid.map((v) => v.event), { receivedMs, userAgent: c.req.header("user-agent") ?? null, cf: c.req.raw.cf });
-  const result = await profileStub(c.env, site.id, env.envelope.user_id ?? env.envelope.anonymous_id).ingest(site.id, env.envelope.user_id ?? env.envelope.anonymous_id, records);
-  return c.json({ accepted: result.accepted, duplicates: result.duplicates, rejected }, 202);
+  return c.json(out, 202);
 });

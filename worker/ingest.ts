@@ -1,0 +1,29 @@
+/**
+ * The ingest pipeline shared by every entry point (browser beacons, and server APIs):
+ * validate each event -> enrich -> the user's Durable Object. HTTP concerns stay in routes/.
+ */
+import type { Envelope } from "../schemas";
+import type { Env } from "./env";
+import { enrichEvents, type RequestFacts } from "./lib/enrich";
+import { validateEvents, type Rejection } from "./lib/validate";
+import { profileStub } from "./routes/profiles";
+
+export interface IngestOutcome {
+  accepted: number;
+  duplicates: number;
+  rejected: Rejection[];
+}
+
+/** The object that owns a beacon: one per (site, user_id or anonymous_id). */
+export function ownerOf(envelope: Pick<Envelope, "user_id" | "anonymous_id">): string {
+  return envelope.user_id ?? envelope.anonymous_id;
+}
+
+export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts): Promise<IngestOutcome> {
+  const { valid, rejected } = validateEvents(envelope.events);
+  if (valid.length === 0) return { accepted: 0, duplicates: 0, rejected };
+  const records = enrichEvents(envelope, valid.map((v) => v.event), facts);
+  const owner = ownerOf(envelope);
+  const result = await profileStub(env, envelope.site, owner).ingest(envelope.site, owner, records);
+  return { accepted: result.accepted, duplicates: result.duplicates, rejected };
+}
