@@ -149,7 +149,11 @@ export class UserProfile extends DurableObject<Env> {
 
   private assignChunks(): void {
     const rows = this.sql.exec<{ seq: number; bytes: number }>("SELECT seq, bytes FROM buffer WHERE chunk IS NULL ORDER BY seq").toArray();
-    const prefix = this.ctx.id.toString().slice(0, 24);
+    // A generation that is new whenever storage starts empty (first use, or after erasure),
+    // so chunk ids are never reused even though seq restarts.
+    let gen = this.meta("generation");
+    if (!gen) this.setMeta("generation", (gen = crypto.randomUUID().slice(0, 8)));
+    const prefix = `${this.ctx.id.toString().slice(0, 16)}-${gen}`;
     for (const run of splitBySize(rows, MAX_MESSAGE_BYTES)) {
       const chunk = `${prefix}-${run[0]!.seq}`;
       this.sql.exec("UPDATE buffer SET chunk = ? WHERE seq BETWEEN ? AND ? AND chunk IS NULL", chunk, run[0]!.seq, run[run.length - 1]!.seq);

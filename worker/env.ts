@@ -1,4 +1,5 @@
 import type { FlushChunk } from "../schemas";
+import type { LakeLedger } from "../durable-objects/lake-ledger";
 import type { UserProfile } from "../durable-objects/user-profile";
 
 declare global {
@@ -6,6 +7,7 @@ declare global {
     /** Bindings and variables, as declared in wrangler.toml (also the type of `env` in tests). */
     interface Env {
       PROFILES: DurableObjectNamespace<UserProfile>;
+      LEDGER: DurableObjectNamespace<LakeLedger>;
       EVENTS: Queue<FlushChunk>;
       LAKE: R2Bucket;
       /** JSON: {"<site>": {"origins": ["https://shop.example", "http://localhost:*"]}} */
