@@ -1,25 +1,54 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+const SITES = JSON.stringify({
+  demo: { origins: ["http://localhost:*", "http://127.0.0.1:*"] },
+  shop: { origins: ["https://shop.example", "https://*.shop.example"] },
+  chaos: { origins: [] },
+});
+
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          ADMIN_TOKEN: "test-admin-token",
-          SITES: JSON.stringify({
-            demo: { origins: ["http://localhost:*", "http://127.0.0.1:*"] },
-            shop: { origins: ["https://shop.example", "https://*.shop.example"] },
+  test: {
+    testTimeout: 30_000,
+    projects: [
+      {
+        // Unit and integration tests inside workerd, against the real worker and bindings.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ADMIN_TOKEN: "test-admin-token",
+                SITES,
+                // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
+                FLUSH_INTERVAL_MS: "500",
+              },
+            },
           }),
-          // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
-          FLUSH_INTERVAL_MS: "500",
+        ],
+        test: {
+          name: "workers",
+          include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "schemas/**/*.test.ts", "test/**/*.test.ts"],
+          exclude: ["test/chaos/**"],
         },
       },
-    }),
-  ],
-  test: {
-    include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "schemas/**/*.test.ts", "test/**/*.test.ts"],
-    testTimeout: 30_000,
+      {
+        // The same worker with faults injected into its bindings (worker/faults.ts).
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ADMIN_TOKEN: "test-admin-token",
+                SITES,
+                FLUSH_INTERVAL_MS: "300",
+                FAULTS: JSON.stringify({ queue_send: 0.2, flush_crash_after_send: 0.1, r2_put: 0.1, consumer_crash_after_put: 0.05 }),
+              },
+            },
+          }),
+        ],
+        test: { name: "chaos", include: ["test/chaos/**/*.test.ts"], testTimeout: 600_000 },
+      },
+    ],
   },
 });

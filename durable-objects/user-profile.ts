@@ -8,6 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { FlushChunk, StoredRecord } from "../schemas";
 import { tuning, type Env, type Tuning } from "../worker/env";
+import { fault, InjectedFault } from "../worker/faults";
 import { backoffMs } from "./backoff";
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES, splitBySize } from "./chunks";
 import { applyEvent, emptyProfile, viewProfile, type Profile, type ProfileView } from "./profile";
@@ -111,6 +112,7 @@ export class UserProfile extends DurableObject<Env> {
     let sent = 0;
     for (const group of splitBySize(chunks, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES)) {
       try {
+        if (fault(this.env, "queue_send")) throw new InjectedFault("queue_send");
         await this.env.EVENTS.sendBatch(group.map((c) => ({ body: c.body, contentType: "json" as const })));
       } catch (e) {
         this.flushAttempt += 1;
@@ -121,6 +123,8 @@ export class UserProfile extends DurableObject<Env> {
         console.log(JSON.stringify({ msg: "flush failed", attempt: this.flushAttempt, retry_in_ms: delay, error }));
         return { sent, remaining: this.buffered(), error };
       }
+      // A crash here (sent, not yet deleted) makes the alarm re-send the same chunks later.
+      if (fault(this.env, "flush_crash_after_send")) throw new InjectedFault("flush_crash_after_send");
       for (const c of group) this.sql.exec("DELETE FROM buffer WHERE chunk = ?", c.body.chunk);
       sent += group.reduce((n, c) => n + c.body.records.length, 0);
     }

@@ -18,6 +18,8 @@ declare global {
       FLUSH_INTERVAL_MS?: string;
       DEDUP_TTL_HOURS?: string;
       PROFILE_HALF_LIFE_HOURS?: string;
+      /** Chaos tests only: failure rates for bindings (worker/faults.ts). */
+      FAULTS?: string;
     }
   }
 }

@@ -7,6 +7,7 @@ import type { FlushChunk, StoredRecord } from "../../schemas";
 import { backoffMs } from "../../durable-objects/backoff";
 import { CLAIM_LEASE_MS } from "../../durable-objects/lake-ledger";
 import type { Env } from "../env";
+import { fault, InjectedFault } from "../faults";
 import { gzip, objectName, partitionOf, toNdjson } from "../lib/lake";
 
 export interface Part {
@@ -65,6 +66,7 @@ async function writePart(p: Part, env: Env): Promise<Map<string, Outcome>> {
   const records = claim.write.flatMap((c) => p.chunks.get(c)!);
   records.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
   try {
+    if (fault(env, "r2_put")) throw new InjectedFault("r2_put");
     await env.LAKE.put(key, await gzip(toNdjson(records)), {
       httpMetadata: { contentType: "application/gzip" },
       customMetadata: { events: String(records.length), chunks: String(claim.write.length) },
@@ -75,6 +77,7 @@ async function writePart(p: Part, env: Env): Promise<Map<string, Outcome>> {
     for (const c of claim.write) outcome.set(c, "failed");
     return outcome;
   }
+  if (fault(env, "consumer_crash_after_put")) throw new InjectedFault("consumer_crash_after_put");
   // If this commit is lost, the next claim finds the object in R2 and skips these chunks anyway.
   await ledger.commit(key).catch(() => {});
   for (const c of claim.write) outcome.set(c, "done");
