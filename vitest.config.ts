@@ -23,6 +23,11 @@ export default defineConfig({
                 // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
                 FLUSH_INTERVAL_MS: "500",
               },
+              ratelimits: {
+                IP_LIMITER: { namespace_id: "1001", simple: { limit: 20, period: 60 } },
+                // Only for the per-site limit test, which swaps it in for SITE_LIMITER.
+                TIGHT_LIMITER: { namespace_id: "1003", simple: { limit: 5, period: 60 } },
+              },
             },
           }),
         ],

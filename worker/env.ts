@@ -10,6 +10,9 @@ declare global {
       LEDGER: DurableObjectNamespace<LakeLedger>;
       EVENTS: Queue<FlushChunk>;
       LAKE: R2Bucket;
+      /** Rate limits (wrangler.toml [[ratelimits]]): per client IP, per site. */
+      IP_LIMITER?: RateLimit;
+      SITE_LIMITER?: RateLimit;
       /** JSON: {"<site>": {"origins": ["https://shop.example", "http://localhost:*"]}} */
       SITES: string;
       /** Secret. Admin routes answer 401 to everyone while it is unset. */

@@ -6,6 +6,7 @@ import { readLimitedText, parseJson } from "../lib/body";
 import { parseEnvelope } from "../lib/validate";
 import { ingest } from "../ingest";
 import { allowOrigin, collectPreflight } from "../middleware/cors";
+import { limitByIp, limitBySite, tooMany } from "../middleware/rate-limit";
 import { sites } from "../sites";
 
 export const collect = new Hono<{ Bindings: Env }>();
@@ -18,6 +19,9 @@ collect.post("/", async (c) => {
   const reg = sites(c.env);
   // Let the browser read error answers when the origin belongs to some site.
   if (origin && reg.anyAllows(origin)) allowOrigin(c, origin);
+
+  const byIp = await limitByIp(c.env, c.req.raw);
+  if (byIp) return tooMany(c, byIp);
 
   const body = await readLimitedText(c.req.raw, MAX_BODY_BYTES);
   if (!body.ok) return c.json({ error: body.error, details: [] }, body.status);
@@ -34,6 +38,8 @@ collect.post("/", async (c) => {
     c.header("Access-Control-Allow-Origin", undefined);
     return c.json({ error: "origin not allowed", details: [{ path: "origin", message: `${origin.slice(0, 120)} may not send to site ${site.id}` }] }, 403);
   }
+  const bySite = await limitBySite(c.env, site.id);
+  if (bySite) return tooMany(c, bySite);
 
   const out = await ingest(c.env, env.envelope, { receivedMs, userAgent: c.req.header("user-agent") ?? null, cf: c.req.raw.cf });
   if (out.accepted === 0 && out.duplicates === 0 && out.rejected.length > 0) {
