@@ -6,6 +6,8 @@ export const originPattern = string()
 
 export const siteConfigSchema = strictObject({
   origins: array(originPattern).max(100).default([]),
+  /** Extra query parameters to strip from stored URLs (a built-in list always applies). */
+  scrub_params: array(string().min(1).max(64)).max(100).default([]),
 });
 export const sitesSchema = record(string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), siteConfigSchema);
 export type SiteConfig = z.infer<typeof siteConfigSchema>;

@@ -7,6 +7,7 @@ import type { Env } from "./env";
 import { enrichEvents, type RequestFacts } from "./lib/enrich";
 import { validateEvents, type Rejection } from "./lib/validate";
 import { profileStub } from "./routes/profiles";
+import { sites } from "./sites";
 
 export interface IngestOutcome {
   accepted: number;
@@ -22,7 +23,8 @@ export function ownerOf(envelope: Pick<Envelope, "user_id" | "anonymous_id">): s
 export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts): Promise<IngestOutcome> {
   const { valid, rejected } = validateEvents(envelope.events);
   if (valid.length === 0) return { accepted: 0, duplicates: 0, rejected };
-  const records = enrichEvents(envelope, valid.map((v) => v.event), facts);
+  const scrubParams = sites(env).get(envelope.site)?.scrub_params ?? [];
+  const records = enrichEvents(envelope, valid.map((v) => v.event), { ...facts, scrubParams });
   const owner = ownerOf(envelope);
   const result = await profileStub(env, envelope.site, owner).ingest(envelope.site, owner, records);
   return { accepted: result.accepted, duplicates: result.duplicates, rejected };
