@@ -1,4 +1,4 @@
-import type { FlushChunk } from "../schemas";
+import type { LakeMessage } from "../schemas";
 import type { LakeLedger } from "../durable-objects/lake-ledger";
 import type { UserProfile } from "../durable-objects/user-profile";
 
@@ -8,7 +8,7 @@ declare global {
     interface Env {
       PROFILES: DurableObjectNamespace<UserProfile>;
       LEDGER: DurableObjectNamespace<LakeLedger>;
-      EVENTS: Queue<FlushChunk>;
+      EVENTS: Queue<LakeMessage>;
       LAKE: R2Bucket;
       /** Rate limits (wrangler.toml [[ratelimits]]): per client IP, per site. */
       IP_LIMITER?: RateLimit;
@@ -21,6 +21,8 @@ declare global {
       FLUSH_INTERVAL_MS?: string;
       DEDUP_TTL_HOURS?: string;
       PROFILE_HALF_LIFE_HOURS?: string;
+      /** Share of refused beacons whose bad rows are kept in rejected/ (0..1, default 1). */
+      REJECTED_SAMPLE_RATE?: string;
       /** Chaos tests only: failure rates for bindings (worker/faults.ts). */
       FAULTS?: string;
     }

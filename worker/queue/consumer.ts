@@ -3,7 +3,7 @@
  * written before any message is acked. The partition's LakeLedger decides which chunks still
  * need writing, so redeliveries and re-sent chunks never land twice (see lake-ledger.ts).
  */
-import type { FlushChunk, StoredRecord } from "../../schemas";
+import type { LakeMessage, RejectedRow, StoredRecord } from "../../schemas";
 import { backoffMs } from "../../durable-objects/backoff";
 import { CLAIM_LEASE_MS } from "../../durable-objects/lake-ledger";
 import type { Env } from "../env";
@@ -13,12 +13,12 @@ import { gzip, objectName, partitionOf, toNdjson } from "../lib/lake";
 export interface Part {
   prefix: string;
   /** chunk id -> its records that fall in this partition */
-  chunks: Map<string, StoredRecord[]>;
+  chunks: Map<string, (StoredRecord | RejectedRow)[]>;
 }
 
-export function isChunk(b: unknown): b is FlushChunk {
-  const x = b as FlushChunk;
-  return !!x && x.v === 1 && typeof x.chunk === "string" && typeof x.site === "string" && Array.isArray(x.records);
+export function isChunk(b: unknown): b is LakeMessage {
+  const x = b as LakeMessage;
+  return !!x && x.v === 1 && typeof x.chunk === "string" && typeof x.site === "string" && Array.isArray(x.records) && (x.kind === undefined || x.kind === "events" || x.kind === "rejected");
 }
 
 /** Groups records by lake partition; remembers which message each chunk came in. */
@@ -32,8 +32,9 @@ export function partition(messages: readonly Message<unknown>[]) {
       continue;
     }
     messageOf.set(msg.body.chunk, msg);
-    for (const r of msg.body.records) {
-      const prefix = partitionOf(r.site, r.received_at);
+    const base = msg.body.kind === "rejected" ? "rejected" : "events";
+    for (const r of msg.body.records as (StoredRecord | RejectedRow)[]) {
+      const prefix = partitionOf(r.site, r.received_at, base);
       let p = parts.get(prefix);
       if (!p) parts.set(prefix, (p = { prefix, chunks: new Map() }));
       let list = p.chunks.get(msg.body.chunk);
@@ -64,7 +65,8 @@ async function writePart(p: Part, env: Env): Promise<Map<string, Outcome>> {
   for (const c of claim.busy) outcome.set(c, "busy");
   if (claim.write.length === 0) return outcome;
   const records = claim.write.flatMap((c) => p.chunks.get(c)!);
-  records.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+  const at = (r: StoredRecord | RejectedRow) => ("ts" in r ? r.ts : r.received_at);
+  records.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0));
   try {
     if (fault(env, "r2_put")) throw new InjectedFault("r2_put");
     await env.LAKE.put(key, await gzip(toNdjson(records)), {
