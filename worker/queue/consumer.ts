@@ -24,14 +24,21 @@ export function isChunk(b: unknown): b is LakeMessage {
 /** Groups records by lake partition; remembers which message each chunk came in. */
 export function partition(messages: readonly Message<unknown>[]) {
   const parts = new Map<string, Part>();
-  const messageOf = new Map<string, Message<unknown>>();
+  const messagesOf = new Map<string, Message<unknown>[]>();
   const malformed: Message<unknown>[] = [];
   for (const msg of messages) {
     if (!isChunk(msg.body)) {
       malformed.push(msg);
       continue;
     }
-    messageOf.set(msg.body.chunk, msg);
+    // The same chunk twice in one batch (an object re-sent it after a crash): write it once,
+    // and settle both messages by its outcome.
+    const twins = messagesOf.get(msg.body.chunk);
+    if (twins) {
+      twins.push(msg);
+      continue;
+    }
+    messagesOf.set(msg.body.chunk, [msg]);
     const base = msg.body.kind === "rejected" ? "rejected" : "events";
     for (const r of msg.body.records as (StoredRecord | RejectedRow)[]) {
       const prefix = partitionOf(r.site, r.received_at, base);
@@ -42,7 +49,7 @@ export function partition(messages: readonly Message<unknown>[]) {
       list.push(r);
     }
   }
-  return { parts: [...parts.values()], messageOf, malformed };
+  return { parts: [...parts.values()], messagesOf, malformed };
 }
 
 type Outcome = "done" | "failed" | "busy";
@@ -88,14 +95,16 @@ async function writePart(p: Part, env: Env): Promise<Map<string, Outcome>> {
 
 export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const started = Date.now();
-  const { parts, messageOf, malformed } = partition(batch.messages);
+  const { parts, messagesOf, malformed } = partition(batch.messages);
   const results = await Promise.all(parts.map((p) => writePart(p, env)));
   const failed = new Set<Message<unknown>>(malformed);
   const busy = new Set<Message<unknown>>();
   for (const res of results) {
     for (const [chunk, o] of res) {
-      if (o === "failed") failed.add(messageOf.get(chunk)!);
-      else if (o === "busy") busy.add(messageOf.get(chunk)!);
+      for (const m of messagesOf.get(chunk)!) {
+        if (o === "failed") failed.add(m);
+        else if (o === "busy") busy.add(m);
+      }
     }
   }
   for (const msg of batch.messages) {
