@@ -9,9 +9,10 @@ export default defineConfig({
         bindings: {
           ADMIN_TOKEN: "test-admin-token",
           SITES: JSON.stringify({
-            demo: { origins: ["http://localhost:*", "http://127.0.0.1:*"] },
-            shop: { origins: ["https://shop.example", "https://*.shop.example"] },
+            demo: { origins: ["http://localhost:*", "http://127.0.0.1:*"], browser_key: "demo-browser-key" },
+            shop: { origins: ["https://shop.example", "https://*.shop.example"], browser_key: "shop-browser-key" },
           }),
+          SITE_SECRETS: JSON.stringify({ demo: { server_keys: ["test-server-key", "test-server-key-2"] }, shop: { server_keys: ["shop-server-key"] } }),
           // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
           FLUSH_INTERVAL_MS: "500",
         },

@@ -1,8 +1,10 @@
 /**
  * The ingest pipeline shared by every entry point (browser beacons, and server APIs):
  * validate each event -> enrich -> the user's Durable Object. HTTP concerns stay in routes/.
+ * `ingest` does it for one envelope; `prepare` and `store` are its two halves, for callers
+ * that gather the records of many envelopes (one per Segment message) into one call per user.
  */
-import type { Envelope } from "../schemas";
+import type { Envelope, StoredRecord } from "../schemas";
 import type { Env } from "./env";
 import { enrichEvents, type RequestFacts } from "./lib/enrich";
 import { validateEvents, type Rejection } from "./lib/validate";
@@ -19,11 +21,21 @@ export function ownerOf(envelope: Pick<Envelope, "user_id" | "anonymous_id">): s
   return envelope.user_id ?? envelope.anonymous_id;
 }
 
-export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts): Promise<IngestOutcome> {
+/** Validate each event of an envelope and enrich the valid ones. Pure. */
+export function prepare(envelope: Envelope, facts: RequestFacts): { records: StoredRecord[]; rejected: Rejection[] } {
   const { valid, rejected } = validateEvents(envelope.events);
-  if (valid.length === 0) return { accepted: 0, duplicates: 0, rejected };
-  const records = enrichEvents(envelope, valid.map((v) => v.event), facts);
-  const owner = ownerOf(envelope);
-  const result = await profileStub(env, envelope.site, owner).ingest(envelope.site, owner, records);
+  if (valid.length === 0) return { records: [], rejected };
+  return { records: enrichEvents(envelope, valid.map((v) => v.event), facts), rejected };
+}
+
+/** One call to the owner's object: dedup, profile, durable buffer. */
+export async function store(env: Env, site: string, owner: string, records: StoredRecord[]) {
+  return profileStub(env, site, owner).ingest(site, owner, records);
+}
+
+export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts): Promise<IngestOutcome> {
+  const { records, rejected } = prepare(envelope, facts);
+  if (records.length === 0) return { accepted: 0, duplicates: 0, rejected };
+  const result = await store(env, envelope.site, ownerOf(envelope), records);
   return { accepted: result.accepted, duplicates: result.duplicates, rejected };
 }
