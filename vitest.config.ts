@@ -1,7 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({
+const workers = {
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
@@ -20,7 +20,18 @@ export default defineConfig({
     }),
   ],
   test: {
+    name: "workers",
     include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "schemas/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,
+  },
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      workers,
+      // Node tests against a collector started on 127.0.0.1 (e2e/support/collector.ts): real SDKs, DuckDB.
+      { test: { name: "e2e", environment: "node", include: ["e2e/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
+    ],
   },
 });
