@@ -4,11 +4,23 @@ import { array, record, strictObject, string, type z } from "zod";
 export const originPattern = string()
   .regex(/^https?:\/\/[A-Za-z0-9.*-]+(:(\d+|\*))?$/, "expected an origin such as https://shop.example, https://*.shop.example or http://localhost:*");
 
+/** A write key as Segment-compatible clients send it (HTTP Basic user name). */
+export const writeKey = string().min(8).max(256).regex(/^[\x21-\x39\x3b-\x7e]+$/, "expected 8-256 printable ASCII characters, no spaces or ':'");
+
 export const siteConfigSchema = strictObject({
   origins: array(originPattern).max(100).default([]),
   /** Extra query parameters to strip from stored URLs (a built-in list always applies). */
   scrub_params: array(string().min(1).max(64)).max(100).default([]),
+  /** Public key for the Segment-compatible API from browsers: bound to `origins`, events only. */
+  browser_key: writeKey.optional(),
 });
+/** Per-site secrets, read from the SITE_SECRETS secret (JSON). Every field is optional. */
+export const siteSecretsSchema = strictObject({
+  /** Secret keys for servers: user_id is trusted, timestamps are kept as sent. Several allow rotation. */
+  server_keys: array(writeKey).max(10).optional(),
+});
+export const allSiteSecretsSchema = record(string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), siteSecretsSchema);
 export const sitesSchema = record(string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), siteConfigSchema);
 export type SiteConfig = z.infer<typeof siteConfigSchema>;
 export type Sites = z.infer<typeof sitesSchema>;
+export type SiteSecrets = z.infer<typeof siteSecretsSchema>;

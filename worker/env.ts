@@ -15,6 +15,8 @@ declare global {
       SITE_LIMITER?: RateLimit;
       /** JSON: {"<site>": {"origins": ["https://shop.example", "http://localhost:*"]}} */
       SITES: string;
+      /** Secret, JSON: {"<site>": {"server_keys": ["..."]}} (schemas/sites.ts). Unset: no server keys. */
+      SITE_SECRETS?: string;
       /** Secret. Admin routes answer 401 to everyone while it is unset. */
       ADMIN_TOKEN?: string;
       FLUSH_MAX_EVENTS?: string;

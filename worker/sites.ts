@@ -1,5 +1,5 @@
-/** Sites and their allowed origins, parsed once per isolate from the SITES variable. */
-import { sitesSchema, type SiteConfig } from "../schemas";
+/** Sites and their allowed origins, parsed once per isolate from the SITES variable; per-site secrets from SITE_SECRETS. */
+import { allSiteSecretsSchema, sitesSchema, type SiteConfig, type SiteSecrets } from "../schemas";
 import { compileOrigins, type OriginMatcher } from "./lib/origin";
 import type { Env } from "./env";
 
@@ -32,4 +32,28 @@ export function sites(env: Env): SiteRegistry {
   const reg: SiteRegistry = { get: (id) => map.get(id), anyAllows: (o) => all.some((s) => s.allows(o)) };
   cached = { raw, reg };
   return reg;
+}
+
+let cachedSecrets: { raw: string; map: ReadonlyMap<string, SiteSecrets> } | undefined;
+
+/**
+ * Per-site secrets from the SITE_SECRETS secret (JSON: {"<site>": {"server_keys": [...]}}),
+ * validated like SITES. Errors name the field, never the value.
+ */
+export function siteSecrets(env: Env): ReadonlyMap<string, SiteSecrets> {
+  const raw = env.SITE_SECRETS ?? "{}";
+  if (cachedSecrets?.raw === raw) return cachedSecrets.map;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new Error("SITE_SECRETS is not valid JSON");
+  }
+  const parsed = allSiteSecretsSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`SITE_SECRETS is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.code}`).join("; ")}`);
+  const reg = sites(env);
+  for (const id of Object.keys(parsed.data)) if (!reg.get(id)) throw new Error(`SITE_SECRETS names site ${id}, which is not in SITES`);
+  const map = new Map(Object.entries(parsed.data));
+  cachedSecrets = { raw, map };
+  return map;
 }
