@@ -16,7 +16,7 @@ app.route("/v1/admin/lake", lake);
 app.route("/v1/schemas", schemas);
 app.route("/v1", segment); // Segment-compatible: /v1/batch, /v1/track, /v1/page, /v1/screen, /v1/identify, /v1/alias, /v1/group
 
-app.notFound((c) => c.json({ error: "not found" }, 404));
+app.notFound((c) => c.json({ error: "not found", details: [{ path: "(url)", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 100)}` }] }, 404));
 app.onError((err, c) => {
   // No payloads, no headers: only what failed and where.
   console.log(JSON.stringify({ msg: "unhandled error", route: c.req.routePath, error: err.message }));

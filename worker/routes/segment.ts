@@ -19,6 +19,7 @@ import { locationAsCf, mapMessage, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, SEGMENT_T
 import { readSegmentBody } from "../lib/segment-body";
 import type { FieldError } from "../lib/validate";
 import { allowOrigin } from "../middleware/cors";
+import { limitByIp, limitBySite, tooMany } from "../middleware/rate-limit";
 import { siteSecrets, sites } from "../sites";
 
 export const segment = new Hono<{ Bindings: Env }>();
@@ -61,6 +62,9 @@ segment.post(ROUTE, async (c) => {
   const origin = c.req.header("origin") ?? null;
   if (origin && sites(c.env).anyAllows(origin)) allowOrigin(c, origin);
 
+  const byIp = await limitByIp(c.env, c.req.raw);
+  if (byIp) return tooMany(c, byIp);
+
   const body = await readSegmentBody(c.req.raw, isBatch ? MAX_BATCH_BYTES : MAX_MESSAGE_BYTES);
   if (!body.ok) return fail(c, 400, body.error, []);
   const json = parseJson(body.text);
@@ -74,6 +78,8 @@ segment.post(ROUTE, async (c) => {
   const key = await matchKey(await keyTable(c.env), wk.key);
   if (!key) return unauthorized(c, "unknown write key");
   const site = sites(c.env).get(key.site)!;
+  const bySite = await limitBySite(c.env, site.id);
+  if (bySite) return tooMany(c, bySite);
   if (key.kind === "browser") {
     if (!origin) return fail(c, 403, "a browser key is only accepted from the site's origins", [{ path: "origin", message: "missing Origin header; servers use a server key" }]);
     if (!site.allows(origin)) {
