@@ -2,8 +2,10 @@
 import { Hono } from "hono";
 import type { Env } from "./env";
 import { collect } from "./routes/collect";
+import { demo } from "./routes/demo";
 import { lake } from "./routes/lake";
 import { profiles } from "./routes/profiles";
+import { snippet } from "./routes/snippet";
 
 export const app = new Hono<{ Bindings: Env }>();
 
@@ -11,6 +13,8 @@ app.get("/", (c) => c.json({ name: "edge-collector", collect: "POST /v1/collect"
 app.route("/v1/collect", collect);
 app.route("/v1/profiles", profiles);
 app.route("/v1/admin/lake", lake);
+app.route("/", snippet);
+app.route("/demo", demo);
 
 app.notFound((c) => c.json({ error: "not found" }, 404));
 app.onError((err, c) => {
