@@ -25,7 +25,6 @@ export async function post(body: unknown, init: { headers?: Record<string, strin
     method: "POST",
     headers: { "content-type": "text/plain;charset=UTF-8", "user-agent": CHROME, ...init.headers },
     body: init.raw ?? JSON.stringify(body),
-    // @ts-expect-error cf is accepted by workerd's Request
     cf: init.cf,
   });
   return exports.default.fetch(req);
