@@ -96,6 +96,33 @@ describe("browser snippet in Chromium", () => {
     await context.close();
   });
 
+  it("site search, form submissions (id only, never values) and custom data-track events", async () => {
+    const { context, page, anon } = await openDemo();
+    // data-track="promo_click" data-promo="winter-sale" data-slot="hero": not an event type, so custom.
+    await page.click("a.promo");
+    await page.fill("#newsletter input[name=email]", "jane.doe@example.com");
+    await page.click("#newsletter button");
+    // The search form is a plain GET form: a full navigation to /demo?q=boot.
+    await page.fill("#search input[name=q]", "boot");
+    await Promise.all([page.waitForURL(/q=boot/), page.click("#search button")]);
+    await page.waitForFunction(() => typeof window.ec?.ids === "function");
+    await page.evaluate(() => window.ec.flush());
+    const p = await eventually(async () => {
+      const p = await col.profile("demo", anon);
+      return p && p.counts.search === 1 && p.counts.form_submit === 2 && p;
+    }, "search and form submissions in the profile");
+    expect(p.recent_searches[0]!.query).toBe("boot");
+    const rs = await eventually(async () => {
+      const rs = await col.lake(anon);
+      return rs.filter((r) => r.type === "form_submit").length === 2 && rs.some((r) => r.type === "search") && rs;
+    }, "forms and search in the lake");
+    expect(rs.filter((r) => r.type === "form_submit").map((r) => r.props)).toEqual([{ form_id: "newsletter" }, { form_id: "search" }]);
+    expect(rs.find((r) => r.type === "custom")!.props).toEqual({ name: "promo_click", properties: { promo: "winter-sale", slot: "hero" } });
+    expect(rs.find((r) => r.type === "search")!.props).toEqual({ query: "boot" });
+    expect(JSON.stringify(rs)).not.toContain("jane.doe");
+    await context.close();
+  });
+
   it("scrolling to the bottom sends each milestone once: 25, 50, 75, 90, 100", async () => {
     const { context, page, anon } = await openDemo();
     await page.mouse.move(400, 400);

@@ -83,11 +83,11 @@ export function auto(c: Core, cfg: Config): void {
       const el = (e.target as Element).closest?.(sels.join()) as HTMLElement | null;
       if (!el) return;
       const p: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(el.dataset)) {
+      const { track: type, ...data } = el.dataset;
+      for (const [k, v] of Object.entries(data)) {
         const key = k.replace(/[A-Z]/g, (m) => "_" + m.toLowerCase());
         p[key] = NUMERIC.test(key) ? +v! : v;
       }
-      const type = el.dataset.track;
       if (type == "add_to_cart") p.quantity ??= 1;
       if (type) c.track(type, p);
       else if (p.product_id) c.track("product_click", p);
