@@ -82,7 +82,7 @@ export interface Client {
   /** A typed event; props are checked against the collector's schema at compile time. */
   track<T extends EventType>(type: T, props: PropsOf<T>): void;
   /** Any other name is sent as a `custom` event {name, properties}. */
-  track(name: string, properties?: Flat): void;
+  track<N extends string>(name: N & (N extends EventType ? never : unknown), properties?: Flat): void;
   /** A page_view of the current location. */
   page(): void;
   /** Sets user_id on every later envelope (persisted) and flushes at once. Traits go as custom "identify". */
