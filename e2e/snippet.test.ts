@@ -145,7 +145,8 @@ describe("browser snippet in Chromium", () => {
       const rs = await col.lake(anon);
       return rs.filter((r) => r.type === "scroll_depth").length >= 5 && rs;
     }, "scroll milestones in the lake");
-    expect(rs.filter((r) => r.type === "scroll_depth").map((r) => r.props.percent)).toEqual([25, 50, 75, 90, 100]);
+    const percents = rs.filter((r) => r.type === "scroll_depth").map((r) => r.props.percent as number);
+    expect(percents.sort((a, b) => a - b)).toEqual([25, 50, 75, 90, 100]);
     expect(p.counts.scroll_depth).toBe(5);
     await context.close();
   });
@@ -170,9 +171,8 @@ describe("browser snippet in Chromium", () => {
     const p = await eventually(async () => {
       const p = await col.profile("demo", anon);
       // Two page views (/demo and the SPA navigation to /demo/p/sku-4), each with its engagement.
-      return p && p.counts.product_click === 1 && p.counts.page_view === 2 && p.counts.engagement === 2 && p;
+      return p && p.counts.product_click === 1 && p.counts.page_view === 2 && p.counts.engagement === 2 && p.counts.product_view === 1 && p;
     }, "beacon delivery");
-    expect(p.counts.product_view).toBe(1);
     expect(p.engagement.visible_ms).toBeGreaterThan(0);
     expect(p.engagement.active_ms).toBeGreaterThan(0);
     expect(p.engagement.active_ms).toBeLessThanOrEqual(p.engagement.visible_ms);
@@ -206,7 +206,7 @@ describe("browser snippet in Chromium", () => {
     expect(pending.filter((e) => e.type === "product_click")).toHaveLength(3);
     expect(pending.filter((e) => e.type === "add_to_cart")).toHaveLength(1);
 
-    // 2. Back online, but the collector's first answer is lost on the way back (it stored the
+    // 2. Back online, but the collector's first answers are lost on the way back (it stored the
     //    events; the page sees a network error), and later requests fail outright.
     let lost = 0;
     await context.route("**/v1/collect", async (route) => {
@@ -222,7 +222,8 @@ describe("browser snippet in Chromium", () => {
       return route.abort("internetdisconnected");
     });
     await context.setOffline(false);
-    await eventually(async () => lost === 1, "a request reached the collector");
+    // The retry sends one request per page context at once, so several may get through.
+    await eventually(async () => lost > 0, "a request reached the collector");
 
     // 3. Reload: the outbox is in localStorage and survives.
     await page.reload();
