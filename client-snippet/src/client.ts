@@ -113,9 +113,9 @@ export function client(cfg: Config): Core {
 
   /**
    * Sends batches; when the page hides, by sendBeacon first (it outlives the page), else by
-   * fetch with keepalive. Every fetched batch is in the outbox before the request starts, so
-   * a request cut off by a navigation is sent again by the next page (no keepalive needed,
-   * which leaves the 64 KiB keepalive budget to the page-hide path).
+   * fetch, with keepalive only when the page hides. Every fetched batch is in the outbox
+   * before the request starts, so a request cut off by a navigation is sent again by the next
+   * page; the 64 KiB keepalive budget is left to the page-hide path.
    */
   const send = async (bs: Batch[], hide?: boolean, fromOutbox?: boolean) => {
     if (on())
@@ -152,10 +152,13 @@ export function client(cfg: Config): Core {
     track: safe(add),
     // The URL and title are in the event's context.
     page: safe(() => add("page_view", { path: location.pathname })),
+    // Without consent (or with the privacy signals) the user id is not stored either.
     identify: safe((id: string, traits?: Flat) => {
-      put(UID, (uid = (id + "").slice(0, 128)));
-      if (traits) add("identify", traits);
-      flush();
+      if (on()) {
+        put(UID, (uid = (id + "").slice(0, 128)));
+        if (traits) add("identify", traits);
+        flush();
+      }
     }),
     consent: safe((s: ConsentState) => {
       put(CONSENT, (consent = s));
@@ -166,10 +169,12 @@ export function client(cfg: Config): Core {
     }),
     flush: () => flush().catch(log),
     reset: safe(() => {
-      uid = "";
-      put(UID);
-      put(SID);
-      newAid();
+      if (!off) {
+        uid = "";
+        put(UID);
+        put(SID);
+        newAid();
+      }
     }),
     ids: () => ({ anonymous_id: aid, user_id: uid || undefined }),
     _ctx: ctx,

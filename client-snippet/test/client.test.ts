@@ -191,6 +191,8 @@ describe("identity, session and consent", () => {
     const c = start({ respectDnt: true });
     c.page();
     c.track("add_to_cart", { product_id: "sku-1", quantity: 1 });
+    c.identify("u-1", { plan: "pro" });
+    c.reset();
     await tick(10_000);
     expect(env.fetch).not.toHaveBeenCalled();
     expect(env.storage.length).toBe(0);
