@@ -56,7 +56,9 @@ export default defineConfig({
         ],
         test: { name: "chaos", include: ["test/chaos/**/*.test.ts"], testTimeout: 600_000 },
       },
-      // Node tests against a collector started on 127.0.0.1 (e2e/support/collector.ts): real SDKs, DuckDB.
+      // The browser snippet's logic, in Node (browser globals are set up per test).
+      { test: { name: "snippet", environment: "node", include: ["client-snippet/test/**/*.test.ts"] } },
+      // Node tests against a collector started on 127.0.0.1: real SDKs, DuckDB, real headless Chromium.
       { test: { name: "e2e", environment: "node", include: ["e2e/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
     ],
   },

@@ -2,10 +2,12 @@
 import { Hono } from "hono";
 import type { Env } from "./env";
 import { collect } from "./routes/collect";
+import { demo } from "./routes/demo";
 import { lake } from "./routes/lake";
 import { profiles } from "./routes/profiles";
 import { schemas } from "./routes/schemas";
 import { segment } from "./routes/segment";
+import { snippet } from "./routes/snippet";
 
 export const app = new Hono<{ Bindings: Env }>();
 
@@ -15,6 +17,8 @@ app.route("/v1/profiles", profiles);
 app.route("/v1/admin/lake", lake);
 app.route("/v1/schemas", schemas);
 app.route("/v1", segment); // Segment-compatible: /v1/batch, /v1/track, /v1/page, /v1/screen, /v1/identify, /v1/alias, /v1/group
+app.route("/", snippet);
+app.route("/demo", demo);
 
 app.notFound((c) => c.json({ error: "not found", details: [{ path: "(url)", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 100)}` }] }, 404));
 app.onError((err, c) => {
