@@ -74,6 +74,7 @@ segment.post(ROUTE, async (c) => {
   const key = await matchKey(await keyTable(c.env), wk.key);
   if (!key) return unauthorized(c, "unknown write key");
   const site = sites(c.env).get(key.site)!;
+  c.set("site", site.id); // for metrics and the request log
   if (key.kind === "browser") {
     if (!origin) return fail(c, 403, "a browser key is only accepted from the site's origins", [{ path: "origin", message: "missing Origin header; servers use a server key" }]);
     if (!site.allows(origin)) {
