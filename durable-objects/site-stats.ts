@@ -63,7 +63,7 @@ export class SiteStats extends DurableObject<Env> {
   }
 
   /** Tail entries stored after `afterAt` (ms), oldest first, at most `limit`. */
-  async tail(afterAt = 0, limit = 50): Promise<{ at: number; seq: number; entry: TailEntry }[]> {
+  async latest(afterAt = 0, limit = 50): Promise<{ at: number; seq: number; entry: TailEntry }[]> {
     const rows = this.sql.exec<{ seq: number; at: number; entry: string }>("SELECT seq, at, entry FROM tail WHERE at > ? ORDER BY seq DESC LIMIT ?", afterAt, limit).toArray();
     return rows.reverse().map((r) => ({ at: r.at, seq: r.seq, entry: JSON.parse(r.entry) as TailEntry }));
   }

@@ -22,7 +22,7 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
   .panel { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:12px 14px; }
   .panel h2 { font-size:13px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); margin:0 0 8px; font-weight:600; }
   .cards { grid-column: 1 / -1; display:grid; gap:12px; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); }
-  .card .v { font-size:24px; font-weight:600; font-variant-numeric: tabular-nums; }
+  .card .v { font-size:21px; font-weight:600; font-variant-numeric: tabular-nums; }
   .card .l { color:var(--muted); font-size:12px; }
   .w6 { grid-column: span 6; } .w4 { grid-column: span 4; } .w8 { grid-column: span 8; } .w12 { grid-column: 1 / -1; }
   @media (max-width: 900px) { .w6, .w4, .w8 { grid-column: 1 / -1; } }
@@ -83,7 +83,7 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
     <section class="panel w6"><h2>Flush and lake lag per minute (ms)</h2><div id="c-lag"></div></section>
     <section class="panel w4"><h2>Queue health</h2><div id="queue"></div></section>
     <section class="panel w8"><h2>Live tail <span class="muted" id="tail-state"></span></h2>
-      <table id="tail"><thead><tr><th>received</th><th>type</th><th>user</th><th>path</th><th>country</th><th>device</th></tr></thead><tbody></tbody></table>
+      <div style="max-height:360px; overflow:auto"><table id="tail"><thead><tr><th>received</th><th>type</th><th>user</th><th>path</th><th>country</th><th>device</th></tr></thead><tbody></tbody></table></div>
     </section>
   </main>
 </div>

@@ -58,7 +58,7 @@ stats.get("/tail/:site", async (c) => {
     let first = true;
     while (!stream.aborted && !stream.closed && Date.now() < end) {
       const hour = Math.floor(Date.now() / 3_600_000);
-      const parts = await Promise.all([hour - 1, hour].map((h) => statsStub(env, site, h).tail(since, 50)));
+      const parts = await Promise.all([hour - 1, hour].map((h) => statsStub(env, site, h).latest(since, 50)));
       const rows = parts.flat().sort((a, b) => a.at - b.at || a.seq - b.seq);
       const fresh: TailEntry[] = rows.map((r) => r.entry).slice(-50);
       if (rows.length) since = Math.max(since, ...rows.map((r) => r.at));
