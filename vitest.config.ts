@@ -5,6 +5,10 @@ const SITES = JSON.stringify({
   demo: { origins: ["http://localhost:*", "http://127.0.0.1:*"], browser_key: "demo-browser-key" },
   shop: { origins: ["https://shop.example", "https://*.shop.example"], browser_key: "shop-browser-key" },
   chaos: { origins: [] },
+  // Observability tests (test/observability.test.ts): one site each, so their counts are exact.
+  obs: { origins: ["https://obs.example"] },
+  "obs-ae": { origins: [] },
+  "obs-dlq": { origins: [] },
 });
 const SITE_SECRETS = JSON.stringify({ demo: { server_keys: ["test-server-key", "test-server-key-2"] }, shop: { server_keys: ["shop-server-key"] } });
 

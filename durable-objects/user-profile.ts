@@ -12,6 +12,7 @@ import { fault, InjectedFault } from "../worker/faults";
 import { backoffMs } from "./backoff";
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES, splitBySize } from "./chunks";
 import { applyEvent, emptyProfile, viewProfile, type Profile, type ProfileView } from "./profile";
+import { afterFlush, noteDuplicates } from "./stats";
 
 export interface IngestResult {
   accepted: number;
@@ -77,12 +78,12 @@ export class UserProfile extends DurableObject<Env> {
         for (const r of fresh) applyEvent(profile, r, this.cfg.halfLifeMs);
         this.setMeta("profile", JSON.stringify(profile));
       }
+      noteDuplicates(this.sql, duplicate_ids.length, now);
       return { accepted: fresh.length, duplicates: duplicate_ids.length, duplicate_ids, profile };
     });
-    if (result.profile) {
-      this.profile = result.profile;
-      await this.scheduleFlush();
-    }
+    if (result.profile) this.profile = result.profile;
+    // Duplicates alone also need a flush: it reports their count (stats.ts).
+    if (result.profile || result.duplicates) await this.scheduleFlush();
     return { accepted: result.accepted, duplicates: result.duplicates, duplicate_ids: result.duplicate_ids };
   }
 
@@ -106,6 +107,7 @@ export class UserProfile extends DurableObject<Env> {
    * that is re-sent after a crash carries the same id and the same records.
    */
   async flush(): Promise<FlushResult> {
+    const startedMs = Date.now();
     const site = this.meta("site");
     this.assignChunks();
     const chunks = this.pendingChunks(site ?? "unknown");
@@ -135,6 +137,7 @@ export class UserProfile extends DurableObject<Env> {
     this.pruneSeen();
     const remaining = this.buffered();
     if (remaining > 0) await this.scheduleFlush();
+    await afterFlush(this.sql, this.env, site ?? "unknown", this.ctx.id.toString(), { sent, remaining, startedMs });
     return { sent, remaining };
   }
 

@@ -66,6 +66,7 @@ segment.post(ROUTE, async (c) => {
   const key = await matchKey(await siteKeys(c.env), wk.key);
   if (!key) return unauthorized(c, "unknown write key");
   const site = sites(c.env).get(key.site)!;
+  c.set("site", site.id); // for metrics and the request log
   const bySite = await limitBySite(c.env, site.id);
   if (bySite) return tooMany(c, bySite);
   if (key.kind === "browser") {
