@@ -96,9 +96,10 @@ export function measuredCost(c: Counters, events: number): CostBreakdown {
  * The naive design for the same traffic: every event is its own Durable Object request and
  * its own queue message (write + read + delete), the consumer gets batches of 100 messages
  * (max_batch_size) and writes one R2 object per batch; the object still dedups and keeps the
- * profile (a `seen` row and a profile row per event) but has no buffer to write.
+ * profile but has no buffer to write: per event a `seen` row, its `seen_at` index entry (SQLite
+ * billing counts index writes, as workerd's rowsWritten does) and the profile row.
  */
-export function naiveCost(beacons: number, events: number, rowsPerEvent = 2): CostBreakdown {
+export function naiveCost(beacons: number, events: number, rowsPerEvent = 3): CostBreakdown {
   const batches = Math.ceil(events / 100);
   return breakdown(events, [
     ["worker requests (beacons + consumer batches)", beacons + batches, PRICES.worker_request, false],

@@ -31,7 +31,8 @@ export interface LoadResult {
 
 async function run(p: LoadPhase): Promise<LoadResult> {
   let seq = 0;
-  const instance = autocannon({
+  const status: Record<string, number> = {};
+  const options: autocannon.Options = {
     url: p.url,
     connections: p.connections,
     duration: p.seconds,
@@ -42,19 +43,20 @@ async function run(p: LoadPhase): Promise<LoadResult> {
         method: "POST",
         path: "/v1/collect",
         headers: { "content-type": "text/plain;charset=UTF-8", "user-agent": BENCH_UA },
-        setupRequest: (req: { body?: string }) => {
+        setupRequest: (req: autocannon.Request) => {
           const n = seq++;
           req.body = JSON.stringify(beacon({ site: p.site, user: pickUser({ users: p.users }, n), events: p.events, prefix: `${p.runId}-${n}` }));
           return req;
         },
       },
     ],
+  };
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (err, res) => (err ? reject(err) : resolve(res)));
+    instance.on("response", (_client, code) => {
+      status[code] = (status[code] ?? 0) + 1;
+    });
   });
-  const status: Record<string, number> = {};
-  instance.on("response", (_client: unknown, code: number) => {
-    status[code] = (status[code] ?? 0) + 1;
-  });
-  const r = await instance;
   const ok = r["2xx"];
   const seconds = r.duration;
   return {

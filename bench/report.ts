@@ -16,8 +16,26 @@ export function markdown(r: BenchResult): string {
   for (const p of r.phases) {
     L.push(`| ${p.events} | ${p.users_label} | ${f(p.load.rps)} | ${f(p.load.events_per_s)} | ${f(p.load.latency_ms.p50)} | ${f(p.load.latency_ms.p99)} | ${f(p.ceiling.rps)} | ${f(p.ceiling.latency_ms.p99)} | **${pct(p.ratio_rps)}** | ${p.load.non2xx + p.load.errors} |`);
   }
+  if (r.floor.length || r.disk_phases.length) {
+    L.push("");
+    L.push("Isolating the stages (10 events per beacon, same ceiling):");
+    L.push("");
+    L.push("| stage | users | req/s | p50 ms | p99 ms | req/s vs ceiling |");
+    L.push("|---|---|---:|---:|---:|---:|");
+    const ten = r.phases.filter((p) => p.events === 10);
+    if (ten[0]) L.push(`| empty worker answering 204 (ceiling) | – | ${f(ten[0].ceiling.rps)} | ${f(ten[0].ceiling.latency_ms.p50)} | ${f(ten[0].ceiling.latency_ms.p99)} | 100% |`);
+    for (const fl of r.floor) L.push(`| floor: worker → one SQLite object per user, one row per beacon | ${fl.users_label} | ${f(fl.load.rps)} | ${f(fl.load.latency_ms.p50)} | ${f(fl.load.latency_ms.p99)} | ${pct(fl.ratio_rps)} |`);
+    for (const p of ten) L.push(`| the collector (storage on tmpfs) | ${p.users_label} | ${f(p.load.rps)} | ${f(p.load.latency_ms.p50)} | ${f(p.load.latency_ms.p99)} | ${pct(p.ratio_rps)} |`);
+    for (const p of r.disk_phases) L.push(`| the collector, storage on this VM's disk | ${p.users_label} | ${f(p.load.rps)} | ${f(p.load.latency_ms.p50)} | ${f(p.load.latency_ms.p99)} | ${pct(p.ratio_rps)} |`);
+  }
   L.push("");
   L.push("![requests per second as a share of the ceiling](performance.svg)");
+  L.push("");
+  L.push("### Targets");
+  L.push("");
+  L.push("| target | measured | met |");
+  L.push("|---|---|---|");
+  for (const t of Object.values(r.targets)) L.push(`| ${t.target} | ${t.value} | ${t.met ? "yes" : "**no**"} |`);
   L.push("");
   L.push("### Freshness");
   L.push("");
