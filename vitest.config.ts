@@ -39,7 +39,7 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "schemas/**/*.test.ts", "test/**/*.test.ts"],
+          include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "schemas/**/*.test.ts", "test/**/*.test.ts", "bench/*.test.ts"],
           exclude: ["test/chaos/**"],
         },
       },

@@ -64,11 +64,12 @@ describe("UserProfile Durable Object", () => {
   it("flushes at once when the buffer reaches N events", async () => {
     const { name, stub } = stubFor();
     const recs = Array.from({ length: 50 }, () => record());
-    const before = Date.now();
     await stub.ingest("demo", name, recs);
+    const after = Date.now();
     const s = await stub.bufferState();
     // FLUSH_MAX_EVENTS=50: the alarm is due now rather than in 500 ms (or it already ran).
-    if (s.buffered > 0) expect(s.alarm!).toBeLessThanOrEqual(before + 100);
+    // Compared with the time after the call, so a slow machine does not fail it.
+    if (s.buffered > 0) expect(s.alarm!).toBeLessThanOrEqual(after);
   });
 
   it("keeps the buffer when the queue refuses, backs off, and sends everything once it recovers", async () => {

@@ -1,0 +1,53 @@
+/**
+ * `npm run bench:profile`: a CPU profile of the collector's isolate (worker + Durable Objects)
+ * in workerd while autocannon drives one phase, summarised as self time per function. For
+ * finding what limits throughput; not part of the reported numbers.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { runLoad } from "./runner";
+import { startCollector } from "./servers";
+
+interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
+
+const events = Number(process.argv[2] ?? 10);
+const users = Number(process.argv[3] ?? 100_000);
+const dir = mkdtempSync("/dev/shm/edge-collector-profile-");
+const col = await startCollector({ vars: { SITES: JSON.stringify({ bench: { origins: [] } }) }, noRateLimits: true, storageDir: dir, inspector: true });
+try {
+  const base = await col.mf.getInspectorURL();
+  const targets = (await (await fetch(`http://${base.host}/json`)).json()) as { id: string; title: string; webSocketDebuggerUrl: string }[];
+  const target = targets.find((t) => t.id.includes("edge-collector")) ?? targets[0]!;
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((r, j) => ((ws.onopen = r), (ws.onerror = j)));
+  let id = 0;
+  const pending = new Map<number, (v: unknown) => void>();
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(String(m.data)) as { id?: number; result?: unknown };
+    if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
+  };
+  const send = (method: string, params: object = {}) => new Promise<unknown>((r) => (pending.set(++id, r), ws.send(JSON.stringify({ id, method, params }))));
+  await send("Profiler.enable");
+  await send("Profiler.setSamplingInterval", { interval: 200 });
+  await runLoad({ url: col.url, site: "bench", events, users, connections: 50, seconds: 2, runId: `warm-${Date.now()}` });
+  await send("Profiler.start");
+  const load = await runLoad({ url: col.url, site: "bench", events, users, connections: 50, seconds: 6, runId: `prof-${Date.now()}` });
+  const { profile } = (await send("Profiler.stop")) as { profile: Profile };
+  ws.close();
+  writeFileSync(".bench-dist/collector.cpuprofile", JSON.stringify(profile));
+  const self = new Map<string, number>();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  let total = 0;
+  profile.samples.forEach((s, i) => {
+    const n = byId.get(s)!;
+    const dt = profile.timeDeltas[i] ?? 0;
+    total += dt;
+    const key = `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+  });
+  console.log(`${load.rps.toFixed(0)} req/s, p99 ${load.latency_ms.p99} ms; isolate CPU profile over ${(total / 1e6).toFixed(1)} s (.bench-dist/collector.cpuprofile):`);
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+} finally {
+  await col.stop();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,130 @@
+/**
+ * The two servers of a bench run, both on workerd through Miniflare's API (no `wrangler dev`
+ * proxy): the collector, built from this repository with the bindings wrangler.toml declares,
+ * and an empty worker that answers 204, the ceiling of this machine.
+ */
+import { build } from "esbuild";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const ADMIN_TOKEN = "bench-admin-token";
+
+/** The collector, bundled as wrangler would (workerd conditions, ESM, node:/cloudflare: external). */
+export async function bundleCollector(entry: string, minify = true): Promise<string> {
+  const out = await build({
+    entryPoints: [entry],
+    absWorkingDir: ROOT,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2024",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["browser", "module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    minify,
+    write: false,
+    logLevel: "warning",
+  });
+  return out.outputFiles[0]!.text;
+}
+
+export interface Server {
+  url: string;
+  mf: Miniflare;
+  stop(): Promise<void>;
+}
+
+export interface CollectorOptions {
+  /** Extra or overriding variables (SITES, FLUSH_*). */
+  vars?: Record<string, string>;
+  /** Worker log lines (console.log of the worker and its objects). */
+  onLog?: (line: string) => void;
+  /** Where Miniflare keeps Durable Object SQLite files, R2 and queues (default: its temp dir on disk). */
+  storageDir?: string;
+  /** Open workerd's inspector (for CPU profiles: bench/profile.ts). */
+  inspector?: boolean;
+  /** Leave the rate-limit bindings out (diagnostics: what they cost per request). */
+  noRateLimits?: boolean;
+}
+
+/**
+ * The collector with wrangler.toml's bindings (Durable Objects, Queue + consumer, R2), from
+ * bench/worker/entry.ts (the real worker plus operation counters). The rate limits are set
+ * to a billion per minute: at load-test rates they would answer 429 by design.
+ */
+export async function startCollector(opts: CollectorOptions = {}): Promise<Server> {
+  const script = await bundleCollector("bench/worker/entry.ts", !opts.inspector);
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(`${ROOT}/wrangler.toml`);
+  const unlimited = { limit: 1_000_000_000, period: 60 as const };
+  const ratelimits = Object.fromEntries(Object.entries(workerOptions.ratelimits ?? {}).map(([k, v]) => [k, { ...v, simple: unlimited }]));
+  const v4 = {
+    ...workerOptions,
+    name: "edge-collector",
+    modules: [{ type: "ESModule", path: "index.mjs", contents: script }],
+    modulesRules: undefined,
+    rootPath: undefined,
+    bindings: { ...(workerOptions.bindings as Record<string, unknown>), ADMIN_TOKEN, ...opts.vars },
+    ratelimits: opts.noRateLimits ? {} : ratelimits,
+    ...(opts.storageDir ? { resourcePersistencePath: opts.storageDir } : {}),
+    host: "127.0.0.1",
+    port: 0,
+    ...(opts.inspector ? { inspectorPort: 0 } : {}),
+    handleStructuredLogs: (log: { message: string }) => opts.onLog?.(log.message),
+  } as Parameters<typeof convertV4MiniflareOptions>[0];
+  const mf = new Miniflare(convertV4MiniflareOptions(v4));
+  const url = (await mf.ready).href.replace(/\/$/, "");
+  return { url, mf, stop: () => mf.dispose() };
+}
+
+/** The ceiling: a worker that answers 204 without reading the body. */
+export async function startCeiling(): Promise<Server> {
+  const mf = new Miniflare(convertV4MiniflareOptions({
+    name: "ceiling",
+    modules: true,
+    script: "export default { fetch() { return new Response(null, { status: 204 }); } };",
+    compatibilityDate: "2026-11-01",
+    host: "127.0.0.1",
+    port: 0,
+    handleStructuredLogs: () => {},
+  }));
+  const url = (await mf.ready).href.replace(/\/$/, "");
+  return { url, mf, stop: () => mf.dispose() };
+}
+
+/**
+ * The platform floor of a Durable Object design on this machine: a worker that reads the
+ * body, calls one SQLite-backed object per user by RPC, which inserts the body as one row,
+ * and answers 202. What the collector does on top of that is this repository's cost.
+ */
+export async function startFloor(storageDir?: string): Promise<Server> {
+  const script = `
+import { DurableObject } from "cloudflare:workers";
+export class Floor extends DurableObject {
+  constructor(ctx, env) { super(ctx, env); ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS b (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)"); }
+  async put(body) { this.ctx.storage.sql.exec("INSERT INTO b (body) VALUES (?)", body); return 1; }
+}
+export default {
+  async fetch(req, env) {
+    const body = await req.text();
+    const user = JSON.parse(body).anonymous_id;
+    await env.FLOOR.get(env.FLOOR.idFromName(user)).put(body);
+    return new Response('{"accepted":1}', { status: 202, headers: { "content-type": "application/json" } });
+  },
+};`;
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      name: "floor",
+      modules: [{ type: "ESModule", path: "floor.mjs", contents: script }],
+      compatibilityDate: "2026-11-01",
+      durableObjects: { FLOOR: { className: "Floor", useSQLite: true } },
+      host: "127.0.0.1",
+      port: 0,
+      ...(storageDir ? { resourcePersistencePath: storageDir } : {}),
+      handleStructuredLogs: () => {},
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+  );
+  const url = (await mf.ready).href.replace(/\/$/, "");
+  return { url, mf, stop: () => mf.dispose() };
+}
