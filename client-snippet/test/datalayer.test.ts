@@ -211,7 +211,7 @@ describe("bridgeDataLayer", () => {
   });
 
   it("wraps a push that was already replaced (GTM's), calling it and returning its answer", () => {
-    const dl: unknown[] & { push: (...a: unknown[]) => unknown } = [] as never;
+    const dl = [] as unknown as { push: (...a: unknown[]) => unknown };
     const seenByGtm: unknown[] = [];
     dl.push = (...a: unknown[]) => (seenByGtm.push(...a), "gtm's answer");
     win({ dataLayer: dl });
