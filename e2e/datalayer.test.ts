@@ -14,7 +14,8 @@ import { eventually, freePort, startCollector, type Collector } from "./collecto
 
 declare global {
   interface Window {
-    ec: Client & ((method: string, ...args: unknown[]) => unknown) & { q?: unknown[] };
+    // The same declaration as in snippet.test.ts (one program); the stub's queue is read with a cast.
+    ec: Client & ((method: string, ...args: unknown[]) => unknown);
     dataLayer: unknown[];
   }
 }
@@ -121,7 +122,7 @@ describe("dataLayer bridge in Chromium", () => {
     const page = await context.newPage();
     await page.goto(`${shop.url}/bridge-first`);
     // Before the snippet: the replayed entries wait in the stub's queue, nothing has been sent.
-    const queued = await page.evaluate(() => (window.ec.q ?? []).map((a) => Array.from(a as ArrayLike<unknown>)));
+    const queued = await page.evaluate(() => ((window.ec as unknown as { q?: unknown[] }).q ?? []).map((a) => Array.from(a as ArrayLike<unknown>)));
     expect(queued.map((a) => a[1])).toEqual(["product_view", "search", "custom"]);
     expect(JSON.stringify(queued)).not.toContain("jane");
     await inject(page, `${col.url}/snippet.js`, { site: "demo" });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { eventSchema } from "../../schemas";
 import { client } from "../src/client";
 import { bridgeDataLayer, toCalls } from "../src/datalayer";
+import type { Client } from "../src/types";
 import { browserEnv } from "./browser-env";
 
 const ALL = new Set(["view_item", "select_item", "add_to_cart", "remove_from_cart", "purchase", "search", "view_search_results", "sign_up", "newsletter_signup", "gtm.click", "page_view"]);
@@ -191,6 +192,10 @@ describe("Google consent mode (consentType)", () => {
 });
 
 describe("bridgeDataLayer", () => {
+  // ESM users pass the client from init(): checked by the type check (npm test).
+  const _esmTarget: Parameters<typeof bridgeDataLayer>[0] = null as unknown as Client;
+  void _esmTarget;
+
   const win = (o: Record<string, unknown> = {}) => {
     const w = { ...o } as Record<string, any>;
     vi.stubGlobal("window", w);
