@@ -9,6 +9,8 @@ import { client } from "./client";
 import type { Client, Config } from "./types";
 
 export type * from "./types";
+/** The dataLayer bridge (Google Tag Manager, gtag.js): bridgeDataLayer(init({...}), { events: [...] }). */
+export { bridgeDataLayer, type BridgeOptions } from "./datalayer";
 
 /** Starts the collector client (and auto-capture unless `auto: false`). Call once, in the browser. */
 export function init(config: Config): Client {
