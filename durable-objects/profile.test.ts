@@ -8,7 +8,7 @@ let n = 0;
 function rec(type: StoredRecord["type"], props: Record<string, unknown>, atMs: number, over: Partial<StoredRecord> = {}): StoredRecord {
   const ts = new Date(atMs).toISOString();
   return {
-    id: `e${n++}`, site: "demo", type, props, anonymous_id: "a-1", user_id: null, session_id: "s-1",
+    id: `e${n++}`, site: "demo", type, props, anonymous_id: "a-1", user_id: null, identity: "none", session_id: "s-1",
     client_ts: ts, sent_at: ts, received_at: ts, ts,
     page: { url: null, path: null, referrer_host: null, utm: { source: null, medium: null, campaign: null, term: null, content: null }, campaign_params: {} },
     geo: { country: "GB", region: null, city: null, postal_code: null, latitude: null, longitude: null, timezone: null, continent: null, colo: null, asn: null, as_org: null },
@@ -63,7 +63,7 @@ describe("applyEvent", () => {
     expect(p.recent_searches).toEqual([{ query: "blue shoes", results_count: 3, at: "2026-11-26T10:00:04.000Z" }]);
     expect(p.cart.items).toEqual([]);
     expect(p.purchases).toEqual({ count: 1, revenue: { EUR: 150 }, last_order_ids: ["o-1"] });
-    expect(p.engagement).toEqual({ active_ms: 1500, visible_ms: 4000, max_scroll_depth: 75 });
+    expect(p.engagement).toMatchObject({ active_ms: 1500, visible_ms: 4000, max_scroll_depth: 75, avg_scroll_depth: 75 });
     expect(p.last_geo?.country).toBe("FR");
     expect(p.last_device?.browser).toBe("Chrome");
     const v = viewProfile(p, T0 + 9000, 24 * H);

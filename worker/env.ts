@@ -10,6 +10,8 @@ declare global {
       LAKE: R2Bucket;
       /** JSON: {"<site>": {"origins": ["https://shop.example", "http://localhost:*"]}} */
       SITES: string;
+      /** Secret (JSON): {"<site>": {"identity_secret": "..."}}. See worker/sites.ts. */
+      SITE_SECRETS?: string;
       /** Secret. Admin routes answer 401 to everyone while it is unset. */
       ADMIN_TOKEN?: string;
       FLUSH_MAX_EVENTS?: string;

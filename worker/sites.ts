@@ -1,5 +1,5 @@
 /** Sites and their allowed origins, parsed once per isolate from the SITES variable. */
-import { sitesSchema, type SiteConfig } from "../schemas";
+import { siteSecretsSchema, sitesSchema, type SiteConfig, type SiteSecret } from "../schemas";
 import { compileOrigins, type OriginMatcher } from "./lib/origin";
 import type { Env } from "./env";
 
@@ -32,4 +32,23 @@ export function sites(env: Env): SiteRegistry {
   const reg: SiteRegistry = { get: (id) => map.get(id), anyAllows: (o) => all.some((s) => s.allows(o)) };
   cached = { raw, reg };
   return reg;
+}
+
+let cachedSecrets: { raw: string; map: Map<string, SiteSecret> } | undefined;
+
+/** Per-site secrets from the SITE_SECRETS secret (JSON). Errors name the field, never a value. */
+export function siteSecret(env: Env, site: string): SiteSecret {
+  const raw = env.SITE_SECRETS ?? "{}";
+  if (cachedSecrets?.raw !== raw) {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new Error("SITE_SECRETS is not valid JSON");
+    }
+    const parsed = siteSecretsSchema.safeParse(json);
+    if (!parsed.success) throw new Error(`SITE_SECRETS is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.code}`).join("; ")}`);
+    cachedSecrets = { raw, map: new Map(Object.entries(parsed.data)) };
+  }
+  return cachedSecrets.map.get(site) ?? {};
 }
