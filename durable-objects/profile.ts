@@ -203,11 +203,7 @@ export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEF
       p.engagement.avg_scroll_depth = avgScroll(p);
       break;
     }
-    case "identify": {
-      const x = r.props as { user_id: string };
-      p.user_id = x.user_id;
-      break;
-    }
+    // identify: the record's user_id (set only when trusted, see worker/lib/identity.ts) did it above.
     case "product_view": {
       const x = r.props as { product_id: string; category?: string; brand?: string };
       interest(x.product_id, x.category, x.brand, WEIGHTS.view);
