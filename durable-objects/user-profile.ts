@@ -103,7 +103,8 @@ export class UserProfile extends DurableObject<Env> {
       await this.armAlarm();
       return profileStub(this.env, site, into).ingest(site, into, records, { forwardedFrom: id, hops: hops + 1 });
     }
-    const snapshots = await this.collectMerges(site, id, records, opts.forwardedFrom);
+    // A beacon that is all duplicates (a retry, maybe of an erased person) merges nothing.
+    const snapshots = this.allKnown(records) ? new Map<string, MergeSnapshot>() : await this.collectMerges(site, id, records, opts.forwardedFrom);
 
     const now = Date.now();
     const result = this.ctx.storage.transactionSync(() => {
@@ -504,6 +505,14 @@ export class UserProfile extends DurableObject<Env> {
 
   private holdsAnything(): boolean {
     return !!this.meta("site") || this.buffered() > 0;
+  }
+
+  /** Every id already seen here or tombstoned (read-only check). */
+  private allKnown(records: StoredRecord[]): boolean {
+    const tomb = this.hasTombstones();
+    return records.every(
+      (r) => this.sql.exec("SELECT 1 FROM seen WHERE id = ?", r.id).toArray().length > 0 || (tomb && this.sql.exec("SELECT 1 FROM tombstone WHERE h = ?", tombstoneHash(r.id)).toArray().length > 0),
+    );
   }
 
   /** True when the id is new to this object (and is now remembered). */
