@@ -47,7 +47,8 @@ describe("mergeProfiles", () => {
     expect(m.recent_searches.map((s) => s.query)).toEqual(["socks", "boots"]);
     // sku-1: anon view 1 + cart 4, user view 1 (all within seconds: no visible decay).
     expect(scoreOf(m.affinities.products, "sku-1", T0 + 7000, HL)).toBeCloseTo(6, 3);
-    expect(scoreOf(m.affinities.categories, "shoes", T0 + 7000, HL)).toBeCloseTo(3, 3);
+    // shoes: anon views 1 + 1 and cart 4 (category known from the view), user view 1.
+    expect(scoreOf(m.affinities.categories, "shoes", T0 + 7000, HL)).toBeCloseTo(7, 3);
     expect(Object.keys(m.affinities.brands)).toEqual(["Acme"]);
     expect(m.cart.items).toEqual([{ product_id: "sku-1", quantity: 1, price: 50, currency: "EUR" }]);
     expect(m.engagement).toMatchObject({ active_ms: 1000, visible_ms: 2000, max_scroll_depth: 50 });

@@ -69,7 +69,9 @@ describe("applyEvent", () => {
     const v = viewProfile(p, T0 + 9000, 24 * H);
     expect(v.affinities.products[0]!.key).toBe("sku-1"); // views 1 + 1, carts 4 + 4, purchase 8
     expect(v.affinities.products[0]!.score).toBeCloseTo(18, 2);
-    expect(v.affinities.categories).toEqual([{ key: "shoes", score: expect.closeTo(4, 2) }]);
+    // shoes: views 1 + 1, click 2, and sku-1's carts 4 + 4 and purchase 8 (category known from its view).
+    expect(v.affinities.categories).toEqual([{ key: "shoes", score: expect.closeTo(20, 2) }]);
+    expect(v.affinities.brands).toEqual([{ key: "Acme", score: expect.closeTo(18, 2) }]);
     expect(v.affinities.brands.map((b) => b.key)).toEqual(["Acme"]);
   });
 

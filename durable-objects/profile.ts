@@ -175,6 +175,11 @@ export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEF
   applySession(p, r, at, sessionTimeoutMs);
 
   const interest = (productId: string, category: string | null | undefined, brand: string | null | undefined, w: number) => {
+    // Cart and purchase events name only the product: its category and brand come from what
+    // the profile learnt when the product was viewed, so strong intent counts for them too.
+    const known = category && brand ? undefined : p.recent_products.find((x) => x.product_id === productId);
+    category ||= known?.category;
+    brand ||= known?.brand;
     bump(p.affinities.products, productId, w, at, halfLifeMs);
     if (category) bump(p.affinities.categories, category, w, at, halfLifeMs);
     if (brand) bump(p.affinities.brands, brand, w, at, halfLifeMs);
