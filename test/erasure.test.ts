@@ -31,7 +31,7 @@ describe("export and erasure", () => {
     expect(exp.headers.get("content-disposition")).toContain("attachment");
     const doc = (await exp.json()) as any;
     expect(doc).toMatchObject({ site: "demo", id: user, profile: { id: user, counts: { product_view: 1, search: 1, add_to_cart: 1 } }, merged_anonymous_ids: [{ anonymous_id: anon, outcome: "merged" }] });
-    expect(doc.event_ids.map((e: any) => e.id).sort()).toEqual([...anonBeacon.events, ...userBeacon.events].map((e) => e.id).sort());
+    expect(doc.event_ids.map((e: any) => e.id).sort()).toEqual(([...anonBeacon.events, ...userBeacon.events] as { id: string }[]).map((e) => e.id).sort());
     expect(doc.merged_objects).toHaveLength(1);
     expect(doc.merged_objects[0]).toMatchObject({ id: anon, merged_into: user, profile: null });
     // Reading by the anonymous id exports the same person.
@@ -71,7 +71,7 @@ describe("export and erasure", () => {
       expect(t.timers).toBe(1); // prune, for the tombstones
     }
     const hashes = await runInDurableObject(stub(user), (_i, state) => state.storage.sql.exec<{ h: string }>("SELECT h FROM tombstone").toArray().map((r) => r.h));
-    for (const e of [...anonBeacon.events, ...userBeacon.events]) expect(hashes).not.toContain(e.id);
+    for (const e of [...anonBeacon.events, ...userBeacon.events] as { id: string }[]) expect(hashes).not.toContain(e.id);
 
     // Stays gone: client retries of the old beacons are duplicates and bring nothing back.
     expect(await (await post(anonBeacon)).json()).toEqual({ accepted: 0, duplicates: 2, rejected: [] });
