@@ -1,30 +1,64 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+const SITES = JSON.stringify({
+  demo: { origins: ["http://localhost:*", "http://127.0.0.1:*"] },
+  shop: { origins: ["https://shop.example", "https://*.shop.example"] },
+  chaos: { origins: [] },
+  // Identity tests: user ids must be signed with SITE_SECRETS.secure.identity_secret.
+  secure: { origins: [], require_identity_signature: true },
+  // Timer tests: sessions end after 2 s idle, carts are abandoned after 1 s idle.
+  timers: { origins: [], session_timeout_seconds: 2, cart_abandon_seconds: 1 },
+});
+
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          ADMIN_TOKEN: "test-admin-token",
-          SITES: JSON.stringify({
-            demo: { origins: ["http://localhost:*", "http://127.0.0.1:*"] },
-            shop: { origins: ["https://shop.example", "https://*.shop.example"] },
-            // Identity tests: user ids must be signed with SITE_SECRETS.secure.identity_secret.
-            secure: { origins: [], require_identity_signature: true },
-            // Timer tests: sessions end after 2 s idle, carts are abandoned after 1 s idle.
-            timers: { origins: [], session_timeout_seconds: 2, cart_abandon_seconds: 1 },
+  test: {
+    testTimeout: 30_000,
+    projects: [
+      {
+        // Unit and integration tests inside workerd, against the real worker and bindings.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ADMIN_TOKEN: "test-admin-token",
+                SITES,
+                SITE_SECRETS: JSON.stringify({ secure: { identity_secret: "test-identity-secret-0123456789" } }),
+                // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
+                FLUSH_INTERVAL_MS: "500",
+              },
+              ratelimits: {
+                IP_LIMITER: { namespace_id: "1001", simple: { limit: 20, period: 60 } },
+                // Only for the per-site limit test, which swaps it in for SITE_LIMITER.
+                TIGHT_LIMITER: { namespace_id: "1003", simple: { limit: 5, period: 60 } },
+              },
+            },
           }),
-          SITE_SECRETS: JSON.stringify({ secure: { identity_secret: "test-identity-secret-0123456789" } }),
-          // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
-          FLUSH_INTERVAL_MS: "500",
+        ],
+        test: {
+          name: "workers",
+          include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "schemas/**/*.test.ts", "test/**/*.test.ts"],
+          exclude: ["test/chaos/**"],
         },
       },
-    }),
-  ],
-  test: {
-    include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "schemas/**/*.test.ts", "test/**/*.test.ts"],
-    testTimeout: 30_000,
+      {
+        // The same worker with faults injected into its bindings (worker/faults.ts).
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ADMIN_TOKEN: "test-admin-token",
+                SITES,
+                FLUSH_INTERVAL_MS: "300",
+                FAULTS: JSON.stringify({ queue_send: 0.2, flush_crash_after_send: 0.1, r2_put: 0.1, consumer_crash_after_put: 0.05 }),
+              },
+            },
+          }),
+        ],
+        test: { name: "chaos", include: ["test/chaos/**/*.test.ts"], testTimeout: 600_000 },
+      },
+    ],
   },
 });

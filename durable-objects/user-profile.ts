@@ -11,6 +11,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { FlushChunk, StoredRecord } from "../schemas";
 import { tuning, type Env, type Tuning } from "../worker/env";
+import { fault, InjectedFault } from "../worker/faults";
 import { sites } from "../worker/sites";
 import { backoffMs } from "./backoff";
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES, splitBySize } from "./chunks";
@@ -347,6 +348,7 @@ export class UserProfile extends DurableObject<Env> {
     let sent = 0;
     for (const group of splitBySize(chunks, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES)) {
       try {
+        if (fault(this.env, "queue_send")) throw new InjectedFault("queue_send");
         await this.env.EVENTS.sendBatch(group.map((c) => ({ body: c.body, contentType: "json" as const })));
       } catch (e) {
         this.flushAttempt += 1;
@@ -358,6 +360,8 @@ export class UserProfile extends DurableObject<Env> {
         console.log(JSON.stringify({ msg: "flush failed", attempt: this.flushAttempt, retry_in_ms: delay, error }));
         return { sent, remaining: this.buffered(), error };
       }
+      // A crash here (sent, not yet deleted) makes the alarm re-send the same chunks later.
+      if (fault(this.env, "flush_crash_after_send")) throw new InjectedFault("flush_crash_after_send");
       for (const c of group) this.sql.exec("DELETE FROM buffer WHERE chunk = ?", c.body.chunk);
       sent += group.reduce((n, c) => n + c.body.records.length, 0);
     }
@@ -531,7 +535,11 @@ export class UserProfile extends DurableObject<Env> {
 
   private assignChunks(): void {
     const rows = this.sql.exec<{ seq: number; bytes: number }>("SELECT seq, bytes FROM buffer WHERE chunk IS NULL ORDER BY seq").toArray();
-    const prefix = this.ctx.id.toString().slice(0, 24);
+    // A generation that is new whenever storage starts empty (first use, or after erasure),
+    // so chunk ids are never reused even though seq restarts.
+    let gen = this.meta("generation");
+    if (!gen) this.setMeta("generation", (gen = crypto.randomUUID().slice(0, 8)));
+    const prefix = `${this.ctx.id.toString().slice(0, 16)}-${gen}`;
     for (const run of splitBySize(rows, MAX_MESSAGE_BYTES)) {
       const chunk = `${prefix}-${run[0]!.seq}`;
       this.sql.exec("UPDATE buffer SET chunk = ? WHERE seq BETWEEN ? AND ? AND chunk IS NULL", chunk, run[0]!.seq, run[run.length - 1]!.seq);

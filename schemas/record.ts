@@ -69,7 +69,30 @@ export interface StoredRecord {
 /** One Queue message: a chunk of a Durable Object's buffer, with a stable id. */
 export interface FlushChunk {
   v: 1;
+  kind?: "events";
   chunk: string;
   site: string;
   records: StoredRecord[];
 }
+
+/** A refused event or envelope, kept in the lake under rejected/ with its reason. */
+export interface RejectedRow {
+  site: string;
+  received_at: string;
+  reason: "invalid_event" | "invalid_envelope";
+  index: number | null;
+  id: string | null;
+  errors: { path: string; message: string }[];
+  /** The refused JSON, e-mail addresses redacted, cut at 4 KB. */
+  raw: string;
+}
+
+export interface RejectedChunk {
+  v: 1;
+  kind: "rejected";
+  chunk: string;
+  site: string;
+  records: RejectedRow[];
+}
+
+export type LakeMessage = FlushChunk | RejectedChunk;

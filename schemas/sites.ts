@@ -12,6 +12,8 @@ export const siteConfigSchema = strictObject({
   session_timeout_seconds: number().int().min(1).max(86_400).default(1800),
   /** Inactivity with items in the cart after which a cart_abandoned event is made. */
   cart_abandon_seconds: number().int().min(1).max(30 * 86_400).default(3600),
+  /** Extra query parameters to strip from stored URLs (a built-in list always applies). */
+  scrub_params: array(string().min(1).max(64)).max(100).default([]),
 });
 export const sitesSchema = record(string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), siteConfigSchema);
 export type SiteConfig = z.infer<typeof siteConfigSchema>;

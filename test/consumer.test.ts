@@ -48,14 +48,52 @@ describe("queue consumer", () => {
     expect((await objectsUnder("events/site=demo/dt=2031-03-01/hr=11/"))[0]!.lines.map((l: any) => l.id)).toEqual([r2.id]);
   });
 
-  it("overwrites its own object when the same batch is delivered again", async () => {
+  it("writes a chunk once when the same batch is delivered again", async () => {
     const at = "2031-04-01T00:00:00.000Z";
     const c = chunk([record({ received_at: at })]);
     await run([msg(c)]);
-    await run([msg(c, 2)]);
+    const again = await run([msg(c, 2)]);
+    expect(again.explicitAcks).toHaveLength(1);
     const objs = await objectsUnder("events/site=demo/dt=2031-04-01/");
     expect(objs).toHaveLength(1);
     expect(objs[0]!.lines).toHaveLength(1);
+  });
+
+  it("writes a chunk once when it comes back grouped with others (consumer died after the put)", async () => {
+    const at = "2031-04-02T00:00:00.000Z";
+    const old = chunk([record({ received_at: at }), record({ received_at: at })]);
+    // First run: the put succeeds but the ledger never hears the commit, as if the run died.
+    const lostCommit = {
+      ...env,
+      LEDGER: { idFromName: (n: string) => env.LEDGER.idFromName(n), get: (id: DurableObjectId) => {
+        const real = env.LEDGER.get(id);
+        return { claim: (...a: Parameters<typeof real.claim>) => real.claim(...a), release: (k: string) => real.release(k), commit: async () => { throw new Error("injected: run died"); } };
+      } },
+    } as unknown as typeof env;
+    await run([msg(old)], lostCommit);
+    const fresh = chunk([record({ received_at: at })]);
+    const res = await run([msg(fresh), msg(old, 2)]);
+    expect(res.explicitAcks).toHaveLength(2);
+    const lines = (await objectsUnder("events/site=demo/dt=2031-04-02/")).flatMap((o) => o.lines);
+    const ids = lines.map((l: any) => l.id).sort();
+    expect(ids).toEqual([...old.records, ...fresh.records].map((r) => r.id).sort());
+  });
+
+  it("leaves a chunk to a run that claimed it moments ago, and takes it over once the lease ran out", async () => {
+    const at = "2031-04-03T00:00:00.000Z";
+    const c = chunk([record({ received_at: at })]);
+    const ledger = env.LEDGER.get(env.LEDGER.idFromName("events/site=demo/dt=2031-04-03/hr=00"));
+    await ledger.claim([c.chunk], "events/site=demo/dt=2031-04-03/hr=00/other-run.ndjson.gz");
+    const m = msg(c, 2);
+    const res = await run([m]);
+    expect(res.retryMessages.map((r) => r.msgId)).toEqual([m.id]);
+    expect(await objectsUnder("events/site=demo/dt=2031-04-03/")).toHaveLength(0);
+    // The other run never wrote anything; three minutes on, its claim is stale.
+    const c2 = chunk([record({ received_at: at })]);
+    await ledger.claim([c2.chunk], "events/site=demo/dt=2031-04-03/hr=00/stale-run.ndjson.gz", Date.now() - 3 * 60_000);
+    const res2 = await run([msg(c2, 3)]);
+    expect(res2.explicitAcks).toHaveLength(1);
+    expect((await objectsUnder("events/site=demo/dt=2031-04-03/")).flatMap((o) => o.lines).map((l: any) => l.id)).toEqual([c2.records[0]!.id]);
   });
 
   it("retries every message when R2 refuses the write, and writes nothing partial", async () => {
@@ -66,6 +104,10 @@ describe("queue consumer", () => {
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages.map((r) => r.msgId)).toEqual([m.id]);
     expect(await objectsUnder("events/site=demo/dt=2031-05-01/")).toHaveLength(0);
+    // The claim was released: the retry writes at once instead of waiting for the lease.
+    const again = await run([m]);
+    expect(again.explicitAcks).toEqual([m.id]);
+    expect((await objectsUnder("events/site=demo/dt=2031-05-01/"))[0]!.lines).toHaveLength(1);
   });
 
   it("retries a malformed message (so it ends in the dead-letter queue) without blocking good ones", async () => {

@@ -1,4 +1,5 @@
-import type { FlushChunk } from "../schemas";
+import type { LakeMessage } from "../schemas";
+import type { LakeLedger } from "../durable-objects/lake-ledger";
 import type { UserProfile } from "../durable-objects/user-profile";
 
 declare global {
@@ -6,8 +7,12 @@ declare global {
     /** Bindings and variables, as declared in wrangler.toml (also the type of `env` in tests). */
     interface Env {
       PROFILES: DurableObjectNamespace<UserProfile>;
-      EVENTS: Queue<FlushChunk>;
+      LEDGER: DurableObjectNamespace<LakeLedger>;
+      EVENTS: Queue<LakeMessage>;
       LAKE: R2Bucket;
+      /** Rate limits (wrangler.toml [[ratelimits]]): per client IP, per site. */
+      IP_LIMITER?: RateLimit;
+      SITE_LIMITER?: RateLimit;
       /** JSON: {"<site>": {"origins": ["https://shop.example", "http://localhost:*"]}} */
       SITES: string;
       /** Secret (JSON): {"<site>": {"identity_secret": "..."}}. See worker/sites.ts. */
@@ -18,6 +23,10 @@ declare global {
       FLUSH_INTERVAL_MS?: string;
       DEDUP_TTL_HOURS?: string;
       PROFILE_HALF_LIFE_HOURS?: string;
+      /** Share of refused beacons whose bad rows are kept in rejected/ (0..1, default 1). */
+      REJECTED_SAMPLE_RATE?: string;
+      /** Chaos tests only: failure rates for bindings (worker/faults.ts). */
+      FAULTS?: string;
     }
   }
 }

@@ -3,6 +3,7 @@ import { app } from "./app";
 import type { Env } from "./env";
 import { consumeBatch } from "./queue/consumer";
 
+export { LakeLedger } from "../durable-objects/lake-ledger";
 export { UserProfile } from "../durable-objects/user-profile";
 
 const handler: ExportedHandler<Env> = {

@@ -8,6 +8,7 @@ import { enrichEvents, type RequestFacts } from "./lib/enrich";
 import { resolveIdentity } from "./lib/identity";
 import { validateEvents, type Rejection } from "./lib/validate";
 import { profileStub } from "../durable-objects/stub";
+import { keepRejected, rejectedRow } from "./rejections";
 import { siteSecret, sites } from "./sites";
 
 export interface IngestOutcome {
@@ -25,7 +26,12 @@ export function ownerOf(envelope: Pick<Envelope, "user_id" | "anonymous_id">): s
   return envelope.user_id ?? envelope.anonymous_id;
 }
 
-export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts): Promise<IngestOutcome> {
+export interface IngestOptions {
+  /** Work that must finish but not delay the answer (ExecutionContext.waitUntil). */
+  defer?: (p: Promise<unknown>) => void;
+}
+
+export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts, opts: IngestOptions = {}): Promise<IngestOutcome> {
   const { valid, rejected } = validateEvents(envelope.events);
   // identify events name the user; without an envelope user_id the first one sets it, and
   // every identify event in the beacon must agree with it.
@@ -38,6 +44,10 @@ export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts):
     return false;
   });
   rejected.sort((a, b) => a.index - b.index);
+  if (rejected.length && opts.defer) {
+    const rows = rejected.map((r) => rejectedRow(envelope.site, facts.receivedMs, "invalid_event", r, envelope.events[r.index]));
+    opts.defer(keepRejected(env, envelope.site, rows));
+  }
   if (events.length === 0) return { accepted: 0, duplicates: 0, rejected };
 
   const site = sites(env).get(envelope.site);
@@ -46,7 +56,8 @@ export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts):
     { required: site?.require_identity_signature ?? false, secret: siteSecret(env, envelope.site).identity_secret ?? null },
   );
   const resolved: Envelope = { ...envelope, user_id: who.user_id ?? undefined };
-  const records = enrichEvents(resolved, events.map((v) => v.event), facts, who.identity as IdentityStatus);
+  const scrubParams = site?.scrub_params ?? [];
+  const records = enrichEvents(resolved, events.map((v) => v.event), { ...facts, scrubParams }, who.identity as IdentityStatus);
   const owner = ownerOf(resolved);
   const result = await profileStub(env, envelope.site, owner).ingest(envelope.site, owner, records);
   return { accepted: result.accepted, duplicates: result.duplicates, rejected };

@@ -82,3 +82,23 @@ describe("enrichEvents", () => {
     expect(JSON.stringify(recs)).not.toMatch(/ip"|connecting/i);
   });
 });
+
+describe("privacy", () => {
+  it("scrubs page URLs and props before they are stored", () => {
+    const [pv, click, search] = enrichEvents(
+      { site: "demo", anonymous_id: "a", sent_at: "2026-11-26T10:00:10.000Z", context: { page_url: "https://shop.example/account?token=t0p&email=jane@mail.example&utm_source=x&coupon=C1" }, events: [] },
+      [
+        { id: "1", type: "page_view", ts: "2026-11-26T10:00:00.000Z", props: { url: "https://shop.example/u/jane@mail.example?sid=1" } },
+        { id: "2", type: "click", ts: "2026-11-26T10:00:00.000Z", props: { href: "https://x.example/?password=p", text: "mail jane@mail.example" } },
+        { id: "3", type: "search", ts: "2026-11-26T10:00:00.000Z", props: { query: "order for jane@mail.example" } },
+      ],
+      { receivedMs: Date.parse("2026-11-26T10:00:11.000Z"), userAgent: CHROME, cf: undefined, scrubParams: ["coupon"] },
+    );
+    expect(pv!.props.url).toBe("https://shop.example/u/[email]");
+    expect(pv!.page.url).toBe("https://shop.example/u/[email]");
+    expect(click!.props).toEqual({ href: "https://x.example/", text: "mail [email]" });
+    expect(click!.page.url).toBe("https://shop.example/account?utm_source=x");
+    expect(search!.props.query).toBe("order for [email]");
+    expect(JSON.stringify([pv, click, search])).not.toMatch(/jane|t0p|C1/);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { isbot } from "isbot";
 import UAParser from "ua-parser-js";
+import { redactEmails, scrubUrl } from "./scrub";
 import type { CollectEvent, Context, Envelope, Geo, IdentityStatus, PageInfo, StoredRecord, UserAgentInfo } from "../../schemas";
 
 const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v.slice(0, 256) : null);
@@ -110,6 +111,20 @@ export interface RequestFacts {
   receivedMs: number;
   userAgent: string | null;
   cf: unknown;
+  /** The site's extra query parameters to strip from URLs. */
+  scrubParams?: readonly string[];
+}
+
+/** Props with URLs scrubbed and e-mail addresses redacted from free text. */
+export function scrubProps(props: Record<string, unknown>, scrubParams: readonly string[]): Record<string, unknown> {
+  let out: Record<string, unknown> | null = null;
+  for (const k of ["url", "href", "title", "text", "query"]) {
+    const v = props[k];
+    if (typeof v !== "string") continue;
+    const clean = k === "url" || k === "href" ? scrubUrl(v, scrubParams) : redactEmails(v);
+    if (clean !== v) (out ??= { ...props })[k] = clean;
+  }
+  return out ?? props;
 }
 
 /** Envelope + validated events + request facts -> stored records. `identity`: see worker/lib/identity.ts. */
@@ -120,15 +135,17 @@ export function enrichEvents(env: Envelope, events: readonly CollectEvent[], fac
   const sentMs = Date.parse(env.sent_at);
   const received_at = new Date(facts.receivedMs).toISOString();
   const ctx: Context = env.context ?? {};
-  const beaconPage = pageInfo(ctx.page_url, ctx.referrer);
+  const scrub = facts.scrubParams ?? [];
+  const beaconPage = pageInfo(ctx.page_url && scrubUrl(ctx.page_url, scrub), ctx.referrer);
   return events.map((e) => {
     const clientMs = Date.parse(e.ts);
-    const ownUrl = e.type === "page_view" ? e.props.url : undefined;
+    const props = scrubProps(e.props as Record<string, unknown>, scrub);
+    const ownUrl = e.type === "page_view" ? (props.url as string | undefined) : undefined;
     return {
       id: e.id,
       site: env.site,
       type: e.type,
-      props: e.props as Record<string, unknown>,
+      props,
       anonymous_id: env.anonymous_id,
       user_id: env.user_id ?? null,
       identity,

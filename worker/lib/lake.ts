@@ -1,12 +1,11 @@
 /** Lake layout and encoding: events/site=<site>/dt=YYYY-MM-DD/hr=HH/<unique>.ndjson.gz */
-import type { StoredRecord } from "../../schemas";
 
-export function partitionOf(site: string, receivedAt: string): string {
+export function partitionOf(site: string, receivedAt: string, base: "events" | "rejected" = "events"): string {
   // received_at is always our own ISO string: YYYY-MM-DDTHH:...Z
-  return `events/site=${site}/dt=${receivedAt.slice(0, 10)}/hr=${receivedAt.slice(11, 13)}`;
+  return `${base}/site=${site}/dt=${receivedAt.slice(0, 10)}/hr=${receivedAt.slice(11, 13)}`;
 }
 
-export function toNdjson(records: readonly StoredRecord[]): string {
+export function toNdjson(records: readonly object[]): string {
   let out = "";
   for (const r of records) out += JSON.stringify(r) + "\n";
   return out;

@@ -1,69 +1,107 @@
 /**
  * Queue consumer: a batch of flush chunks -> one gzip NDJSON object per (site, day, hour) in R2,
- * written before any message is acked. The object name is a hash of the chunk ids it holds,
- * so a redelivered batch overwrites its own object instead of adding a copy.
+ * written before any message is acked. The partition's LakeLedger decides which chunks still
+ * need writing, so redeliveries and re-sent chunks never land twice (see lake-ledger.ts).
  */
-import type { FlushChunk, StoredRecord } from "../../schemas";
+import type { LakeMessage, RejectedRow, StoredRecord } from "../../schemas";
 import { backoffMs } from "../../durable-objects/backoff";
+import { CLAIM_LEASE_MS } from "../../durable-objects/lake-ledger";
 import type { Env } from "../env";
+import { fault, InjectedFault } from "../faults";
 import { gzip, objectName, partitionOf, toNdjson } from "../lib/lake";
 
-interface Part {
+export interface Part {
   prefix: string;
-  records: StoredRecord[];
-  chunks: Set<string>;
-  messages: Set<Message<FlushChunk>>;
+  /** chunk id -> its records that fall in this partition */
+  chunks: Map<string, (StoredRecord | RejectedRow)[]>;
 }
 
-export function isChunk(b: unknown): b is FlushChunk {
-  const x = b as FlushChunk;
-  return !!x && x.v === 1 && typeof x.chunk === "string" && typeof x.site === "string" && Array.isArray(x.records);
+export function isChunk(b: unknown): b is LakeMessage {
+  const x = b as LakeMessage;
+  return !!x && x.v === 1 && typeof x.chunk === "string" && typeof x.site === "string" && Array.isArray(x.records) && (x.kind === undefined || x.kind === "events" || x.kind === "rejected");
 }
 
-export function partition(messages: readonly Message<unknown>[]): { parts: Part[]; malformed: Message<unknown>[] } {
+/** Groups records by lake partition; remembers which message each chunk came in. */
+export function partition(messages: readonly Message<unknown>[]) {
   const parts = new Map<string, Part>();
+  const messageOf = new Map<string, Message<unknown>>();
   const malformed: Message<unknown>[] = [];
   for (const msg of messages) {
     if (!isChunk(msg.body)) {
       malformed.push(msg);
       continue;
     }
-    for (const r of msg.body.records) {
-      const prefix = partitionOf(r.site, r.received_at);
+    messageOf.set(msg.body.chunk, msg);
+    const base = msg.body.kind === "rejected" ? "rejected" : "events";
+    for (const r of msg.body.records as (StoredRecord | RejectedRow)[]) {
+      const prefix = partitionOf(r.site, r.received_at, base);
       let p = parts.get(prefix);
-      if (!p) parts.set(prefix, (p = { prefix, records: [], chunks: new Set(), messages: new Set() }));
-      p.records.push(r);
-      p.chunks.add(msg.body.chunk);
-      p.messages.add(msg as Message<FlushChunk>);
+      if (!p) parts.set(prefix, (p = { prefix, chunks: new Map() }));
+      let list = p.chunks.get(msg.body.chunk);
+      if (!list) p.chunks.set(msg.body.chunk, (list = []));
+      list.push(r);
     }
   }
-  return { parts: [...parts.values()], malformed };
+  return { parts: [...parts.values()], messageOf, malformed };
+}
+
+type Outcome = "done" | "failed" | "busy";
+
+async function writePart(p: Part, env: Env): Promise<Map<string, Outcome>> {
+  const outcome = new Map<string, Outcome>();
+  const all = [...p.chunks.values()].flat();
+  const first = all.reduce((m, r) => (r.received_at < m ? r.received_at : m), all[0]!.received_at);
+  const key = `${p.prefix}/${await objectName([...p.chunks.keys(), crypto.randomUUID()], first)}`;
+  const ledger = env.LEDGER.get(env.LEDGER.idFromName(p.prefix));
+  let claim;
+  try {
+    claim = await ledger.claim([...p.chunks.keys()], key);
+  } catch (e) {
+    console.log(JSON.stringify({ msg: "ledger claim failed", partition: p.prefix, error: (e as Error).message }));
+    for (const c of p.chunks.keys()) outcome.set(c, "failed");
+    return outcome;
+  }
+  for (const c of claim.skip) outcome.set(c, "done");
+  for (const c of claim.busy) outcome.set(c, "busy");
+  if (claim.write.length === 0) return outcome;
+  const records = claim.write.flatMap((c) => p.chunks.get(c)!);
+  const at = (r: StoredRecord | RejectedRow) => ("ts" in r ? r.ts : r.received_at);
+  records.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0));
+  try {
+    if (fault(env, "r2_put")) throw new InjectedFault("r2_put");
+    await env.LAKE.put(key, await gzip(toNdjson(records)), {
+      httpMetadata: { contentType: "application/gzip" },
+      customMetadata: { events: String(records.length), chunks: String(claim.write.length) },
+    });
+  } catch (e) {
+    console.log(JSON.stringify({ msg: "lake put failed", key, error: (e as Error).message }));
+    await ledger.release(key).catch(() => {});
+    for (const c of claim.write) outcome.set(c, "failed");
+    return outcome;
+  }
+  if (fault(env, "consumer_crash_after_put")) throw new InjectedFault("consumer_crash_after_put");
+  // If this commit is lost, the next claim finds the object in R2 and skips these chunks anyway.
+  await ledger.commit(key).catch(() => {});
+  for (const c of claim.write) outcome.set(c, "done");
+  return outcome;
 }
 
 export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const started = Date.now();
-  const { parts, malformed } = partition(batch.messages);
+  const { parts, messageOf, malformed } = partition(batch.messages);
+  const results = await Promise.all(parts.map((p) => writePart(p, env)));
   const failed = new Set<Message<unknown>>(malformed);
-  const written: string[] = [];
-  await Promise.all(
-    parts.map(async (p) => {
-      p.records.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
-      const key = `${p.prefix}/${await objectName([...p.chunks], p.records[0]!.received_at)}`;
-      try {
-        await env.LAKE.put(key, await gzip(toNdjson(p.records)), {
-          httpMetadata: { contentType: "application/gzip" },
-          customMetadata: { events: String(p.records.length), chunks: String(p.chunks.size) },
-        });
-        written.push(key);
-      } catch (e) {
-        console.log(JSON.stringify({ msg: "lake put failed", key, error: (e as Error).message }));
-        for (const m of p.messages) failed.add(m);
-      }
-    }),
-  );
+  const busy = new Set<Message<unknown>>();
+  for (const res of results) {
+    for (const [chunk, o] of res) {
+      if (o === "failed") failed.add(messageOf.get(chunk)!);
+      else if (o === "busy") busy.add(messageOf.get(chunk)!);
+    }
+  }
   for (const msg of batch.messages) {
     if (failed.has(msg)) msg.retry({ delaySeconds: Math.ceil(backoffMs(msg.attempts, 2000, 300_000) / 1000) });
+    else if (busy.has(msg)) msg.retry({ delaySeconds: Math.ceil(CLAIM_LEASE_MS / 2000) });
     else msg.ack();
   }
-  console.log(JSON.stringify({ msg: "consumer batch", queue: batch.queue, messages: batch.messages.length, objects: written.length, retried: failed.size, malformed: malformed.length, ms: Date.now() - started }));
+  console.log(JSON.stringify({ msg: "consumer batch", queue: batch.queue, messages: batch.messages.length, partitions: parts.length, retried: failed.size, busy: busy.size, malformed: malformed.length, ms: Date.now() - started }));
 }
