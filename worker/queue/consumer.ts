@@ -21,17 +21,26 @@ export function isChunk(b: unknown): b is LakeMessage {
   return !!x && x.v === 1 && typeof x.chunk === "string" && typeof x.site === "string" && Array.isArray(x.records) && (x.kind === undefined || x.kind === "events" || x.kind === "rejected");
 }
 
-/** Groups records by lake partition; remembers which message each chunk came in. */
+/**
+ * Groups records by lake partition; remembers which messages each chunk came in. A chunk id
+ * seen twice in one batch (a re-sent chunk landing next to its first send) is the same
+ * records: they are taken once, and both messages share the chunk's outcome.
+ */
 export function partition(messages: readonly Message<unknown>[]) {
   const parts = new Map<string, Part>();
-  const messageOf = new Map<string, Message<unknown>>();
+  const messageOf = new Map<string, Message<unknown>[]>();
   const malformed: Message<unknown>[] = [];
   for (const msg of messages) {
     if (!isChunk(msg.body)) {
       malformed.push(msg);
       continue;
     }
-    messageOf.set(msg.body.chunk, msg);
+    const carriers = messageOf.get(msg.body.chunk);
+    if (carriers) {
+      carriers.push(msg);
+      continue;
+    }
+    messageOf.set(msg.body.chunk, [msg]);
     const base = msg.body.kind === "rejected" ? "rejected" : "events";
     for (const r of msg.body.records as (StoredRecord | RejectedRow)[]) {
       const prefix = partitionOf(r.site, r.received_at, base);
@@ -94,8 +103,10 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Prom
   const busy = new Set<Message<unknown>>();
   for (const res of results) {
     for (const [chunk, o] of res) {
-      if (o === "failed") failed.add(messageOf.get(chunk)!);
-      else if (o === "busy") busy.add(messageOf.get(chunk)!);
+      for (const m of messageOf.get(chunk)!) {
+        if (o === "failed") failed.add(m);
+        else if (o === "busy") busy.add(m);
+      }
     }
   }
   for (const msg of batch.messages) {
