@@ -104,8 +104,7 @@ export class UserProfile extends DurableObject<Env> {
       await this.armAlarm();
       return profileStub(this.env, site, into).ingest(site, into, records, { forwardedFrom: id, hops: hops + 1 });
     }
-    // A beacon that is all duplicates (a retry, maybe of an erased person) merges nothing.
-    const snapshots = this.allKnown(records) ? new Map<string, MergeSnapshot>() : await this.collectMerges(site, id, records, opts.forwardedFrom);
+    const snapshots = await this.collectMerges(site, id, records, opts.forwardedFrom);
 
     const now = Date.now();
     const result = this.ctx.storage.transactionSync(() => {
@@ -383,11 +382,11 @@ export class UserProfile extends DurableObject<Env> {
     const anon = new Set<string>();
     for (const r of records) if (r.user_id === id && r.anonymous_id !== id) anon.add(r.anonymous_id);
     if (forwardedFrom && forwardedFrom !== id) anon.add(forwardedFrom);
+    const todo = [...anon].filter((a) => this.sql.exec("SELECT 1 FROM merged WHERE anon_id = ?", a).toArray().length === 0);
     const out = new Map<string, MergeSnapshot>();
-    for (const a of anon) {
-      if (this.sql.exec("SELECT 1 FROM merged WHERE anon_id = ?", a).toArray().length) continue;
-      out.set(a, await profileStub(this.env, site, a).mergeInto(site, a, id));
-    }
+    // A beacon that is all duplicates (a retry, maybe of an erased person) merges nothing.
+    if (todo.length === 0 || this.allKnown(records)) return out;
+    for (const a of todo) out.set(a, await profileStub(this.env, site, a).mergeInto(site, a, id));
     return out;
   }
 
