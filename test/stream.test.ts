@@ -1,6 +1,6 @@
 /** Live push: two subscribers (WebSocket with hibernation, and SSE) see every accepted event's profile. */
 import { describe, expect, it } from "vitest";
-import { ADMIN, envelope, ev, get, post, uid } from "./helpers";
+import { ADMIN, envelope, ev, get, pageView, post, uid } from "./helpers";
 import { openSse, openWebSocket } from "./subscribe";
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))]!;
@@ -59,12 +59,33 @@ describe("GET /v1/profiles/:site/:id/stream", () => {
     sse.close();
   });
 
+  it("tells an anonymous id's subscribers when it merges into a user, and reconnecting follows the user", async () => {
+    const anon = uid("anon");
+    const user = uid("user");
+    await post(envelope({ anonymous_id: anon }, [ev("search", { query: "hats" })]));
+    const before = await openSse(`/v1/profiles/demo/${anon}/stream`);
+    await before.waitFor((f) => f.profile?.id === anon);
+    await post(envelope({ anonymous_id: anon, user_id: user }, [pageView()]));
+    expect((await before.waitFor((f) => f.type === "merged")).frame.profile).toEqual({ into: user });
+    await before.closed;
+    // The same URL now reaches the user's object (a WebSocket is proxied through the anonymous one).
+    const after = await openWebSocket(`/v1/profiles/demo/${anon}/stream`);
+    expect((await after.waitFor(() => true)).frame.profile).toMatchObject({ id: user, counts: { search: 1, page_view: 1 } });
+    const e = ev("product_view", { product_id: "sku-7" });
+    await post(envelope({ anonymous_id: anon }, [e]));
+    expect((await after.waitFor((f) => f.events.some((x) => x.id === e.id))).frame.profile.id).toBe(user);
+    after.close();
+  });
+
   it("answers a WebSocket 'profile' request with the current profile", async () => {
     const anon = uid("anon");
     await post(envelope({ anonymous_id: anon }, [ev("search", { query: "hats" })]));
     const ws = await openWebSocket(`/v1/profiles/demo/${anon}/stream`);
     const first = await ws.waitFor(() => true);
     expect(first.frame.profile.recent_searches[0].query).toBe("hats");
+    ws.send("profile");
+    const again = await ws.waitFor((f) => f.seq === 0);
+    expect(again.frame.profile.counts.search).toBe(1);
     ws.close();
     const profile = await (await get(`/v1/profiles/demo/${anon}`, ADMIN)).json();
     expect((profile as any).counts.search).toBe(1);

@@ -37,17 +37,17 @@ function recorder(): { frames: Received[]; push(f: Received["frame"]): void; wai
   };
 }
 
-export async function openWebSocket(path: string, headers: Record<string, string> = ADMIN): Promise<Subscriber & { status: number }> {
+export async function openWebSocket(path: string, headers: Record<string, string> = ADMIN): Promise<Subscriber & { status: number; send(text: string): void }> {
   const res = await exports.default.fetch(new Request(`https://collector.test${path}`, { headers: { ...headers, Upgrade: "websocket" } }));
   const rec = recorder();
   const ws = res.webSocket;
-  if (!ws) return { ...rec, status: res.status, closed: Promise.resolve(), close() {} };
+  if (!ws) return { ...rec, status: res.status, closed: Promise.resolve(), close() {}, send() {} };
   ws.accept();
   let closedResolve!: () => void;
   const closed = new Promise<void>((r) => (closedResolve = r));
   ws.addEventListener("message", (e) => rec.push(JSON.parse(e.data as string)));
   ws.addEventListener("close", () => closedResolve());
-  return { ...rec, status: res.status, closed, close: () => ws.close(1000, "done") };
+  return { ...rec, status: res.status, closed, close: () => ws.close(1000, "done"), send: (t) => ws.send(t) };
 }
 
 export async function openSse(path: string, headers: Record<string, string> = ADMIN): Promise<Subscriber & { status: number; contentType: string | null }> {
