@@ -2,13 +2,18 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 const SITES = JSON.stringify({
-  demo: { origins: ["http://localhost:*", "http://127.0.0.1:*"] },
-  shop: { origins: ["https://shop.example", "https://*.shop.example"] },
+  demo: { origins: ["http://localhost:*", "http://127.0.0.1:*"], browser_key: "demo-browser-key" },
+  shop: { origins: ["https://shop.example", "https://*.shop.example"], browser_key: "shop-browser-key" },
   chaos: { origins: [] },
   // Identity tests: user ids must be signed with SITE_SECRETS.secure.identity_secret.
   secure: { origins: [], require_identity_signature: true },
   // Timer tests: sessions end after 2 s idle, carts are abandoned after 1 s idle.
   timers: { origins: [], session_timeout_seconds: 2, cart_abandon_seconds: 1 },
+});
+const SITE_SECRETS = JSON.stringify({
+  demo: { server_keys: ["test-server-key", "test-server-key-2"] },
+  shop: { server_keys: ["shop-server-key"] },
+  secure: { identity_secret: "test-identity-secret-0123456789" },
 });
 
 export default defineConfig({
@@ -24,7 +29,7 @@ export default defineConfig({
               bindings: {
                 ADMIN_TOKEN: "test-admin-token",
                 SITES,
-                SITE_SECRETS: JSON.stringify({ secure: { identity_secret: "test-identity-secret-0123456789" } }),
+                SITE_SECRETS,
                 // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
                 FLUSH_INTERVAL_MS: "500",
               },
@@ -59,6 +64,8 @@ export default defineConfig({
         ],
         test: { name: "chaos", include: ["test/chaos/**/*.test.ts"], testTimeout: 600_000 },
       },
+      // Node tests against a collector started on 127.0.0.1 (e2e/support/collector.ts): real SDKs, DuckDB.
+      { test: { name: "e2e", environment: "node", include: ["e2e/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
     ],
   },
 });

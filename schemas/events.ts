@@ -71,6 +71,7 @@ export const customProps = strictObject({
   name: str(128),
   properties: record(string().min(1).max(128), customValue)
     .refine((r) => Object.keys(r).length <= 50, "at most 50 properties")
+    .meta({ maxProperties: 50 }) // the refine above, for JSON Schema
     .optional(),
 });
 

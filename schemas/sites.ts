@@ -4,6 +4,9 @@ import { array, boolean, number, record, strictObject, string, type z } from "zo
 export const originPattern = string()
   .regex(/^https?:\/\/[A-Za-z0-9.*-]+(:(\d+|\*))?$/, "expected an origin such as https://shop.example, https://*.shop.example or http://localhost:*");
 
+/** A write key as Segment-compatible clients send it (HTTP Basic user name). */
+export const writeKey = string().min(8).max(256).regex(/^[\x21-\x39\x3b-\x7e]+$/, "expected 8-256 printable ASCII characters, no spaces or ':'");
+
 export const siteConfigSchema = strictObject({
   origins: array(originPattern).max(100).default([]),
   /** When true, a user_id without a valid user_id_sig is not trusted (kept under the anonymous id). */
@@ -14,15 +17,18 @@ export const siteConfigSchema = strictObject({
   cart_abandon_seconds: number().int().min(1).max(30 * 86_400).default(3600),
   /** Extra query parameters to strip from stored URLs (a built-in list always applies). */
   scrub_params: array(string().min(1).max(64)).max(100).default([]),
+  /** Public key for the Segment-compatible API from browsers: bound to `origins`, events only. */
+  browser_key: writeKey.optional(),
 });
+/** Per-site secrets, read from the SITE_SECRETS secret (JSON). Every field is optional. */
+export const siteSecretsSchema = strictObject({
+  /** Secret keys for servers: user_id is trusted, timestamps are kept as sent. Several allow rotation. */
+  server_keys: array(writeKey).max(10).optional(),
+  /** Key for user_id_sig = hex HMAC-SHA256(identity_secret, user_id) (worker/lib/identity.ts). */
+  identity_secret: string().min(16).max(256).optional(),
+});
+export const allSiteSecretsSchema = record(string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), siteSecretsSchema);
 export const sitesSchema = record(string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), siteConfigSchema);
 export type SiteConfig = z.infer<typeof siteConfigSchema>;
 export type Sites = z.infer<typeof sitesSchema>;
-
-/** The SITE_SECRETS secret (JSON): per-site secrets, never logged, never in the lake. */
-export const siteSecretSchema = strictObject({
-  /** Key for user_id_sig = hex HMAC-SHA256(identity_secret, user_id). */
-  identity_secret: string().min(16).max(256).optional(),
-});
-export const siteSecretsSchema = record(string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), siteSecretSchema);
-export type SiteSecret = z.infer<typeof siteSecretSchema>;
+export type SiteSecrets = z.infer<typeof siteSecretsSchema>;

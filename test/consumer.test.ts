@@ -69,6 +69,16 @@ describe("queue consumer", () => {
     expect(objs[0]!.lines).toHaveLength(1);
   });
 
+  it("writes a chunk once when it arrives twice in the same batch (re-sent after a crash)", async () => {
+    const at = "2031-04-04T00:00:00.000Z";
+    const c = chunk([record({ received_at: at }), record({ received_at: at })]);
+    const [m1, m2] = [msg(c), msg(c)];
+    const res = await run([m1, m2]);
+    expect(res.explicitAcks.sort()).toEqual([m1.id, m2.id].sort());
+    const lines = (await objectsUnder("events/site=demo/dt=2031-04-04/")).flatMap((o) => o.lines);
+    expect(lines.map((l: any) => l.id).sort()).toEqual(c.records.map((r) => r.id).sort());
+  });
+
   it("writes a chunk once when it comes back grouped with others (consumer died after the put)", async () => {
     const at = "2031-04-02T00:00:00.000Z";
     const old = chunk([record({ received_at: at }), record({ received_at: at })]);

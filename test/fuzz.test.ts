@@ -164,4 +164,42 @@ describe("fuzzing POST /v1/collect", () => {
     expect(total).toBeGreaterThan(100);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   }, 300_000);
+
+  it("answers 3,000 hostile Segment-API requests with a 2xx or a 4xx JSON error, never a 5xx", async () => {
+    const statuses: Record<number, number> = {};
+    const message = fc.record({
+      type: fc.constantFrom("track", "page", "identify", "alias", "group", "screen", "nonsense", 7),
+      event: fc.oneof(fc.constantFrom("Product Viewed", "Order Completed", "Products Searched", "Product Added"), fc.string({ unit: "binary", maxLength: 30 })),
+      messageId: fc.oneof(id, fc.string({ unit: "binary", maxLength: 80 }), fc.constant(null)),
+      anonymousId: fc.oneof(fc.string({ maxLength: 20 }), hostileValue),
+      userId: fc.option(fc.oneof(fc.string({ maxLength: 20 }), hostileValue)),
+      properties: fc.oneof(fc.dictionary(fc.oneof(hostileKey, sku), hostileValue, { maxKeys: 6 }), hostileValue, fc.record({ product_id: sku, price: fc.oneof(money, fc.double()), quantity: hostileValue, products: fc.array(fc.dictionary(sku, hostileValue, { maxKeys: 3 }), { maxLength: 3 }) })),
+      traits: fc.option(fc.dictionary(fc.oneof(hostileKey, sku), hostileValue, { maxKeys: 4 })),
+      context: fc.option(fc.oneof(hostileValue, fc.record({ userAgent: fc.string({ maxLength: 30 }), page: fc.record({ url: fc.oneof(fc.webUrl(), fc.string()) }) }))),
+      timestamp: fc.option(hostileValue),
+    }, { requiredKeys: ["type"] });
+    const request = fc.oneof(
+      fc.array(message, { maxLength: 8 }).map((batch) => ({ path: "/v1/batch", body: JSON.stringify({ batch, sentAt: NOW() }) })),
+      message.map((m) => ({ path: `/v1/${typeof m.type === "string" && /^[a-z]+$/.test(m.type) ? m.type : "track"}`, body: JSON.stringify(m) })),
+      fc.string({ unit: "binary", maxLength: 200 }).map((body) => ({ path: "/v1/batch", body })),
+      fc.jsonValue({ maxDepth: 4 }).map((v) => ({ path: "/v1/track", body: JSON.stringify(v) })),
+    );
+    await fc.assert(
+      fc.asyncProperty(request, fc.constantFrom(`Basic ${btoa("test-server-key:")}`, `Basic ${btoa("nope:")}`, "Bearer x", ""), async ({ path, body }, auth) => {
+        const headers: Record<string, string> = { "content-type": "application/json" };
+        if (auth) headers.authorization = auth;
+        const res = await exports.default.fetch(new Request(`https://collector.test${path}`, { method: "POST", headers, body }));
+        expect(res.status).toBeLessThan(500);
+        const answer = JSON.parse(await res.text());
+        if (res.status >= 400) {
+          expect(typeof answer.error).toBe("string");
+          expect(Array.isArray(answer.details)).toBe(true);
+        }
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      }),
+      { numRuns: 3000 },
+    );
+    console.log(`fuzz segment: 3000 hostile requests -> ${JSON.stringify(statuses)}`);
+    expect(statuses[200]).toBeGreaterThan(0);
+  }, 300_000);
 });

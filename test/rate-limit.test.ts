@@ -31,3 +31,16 @@ describe("rate limits", () => {
     expect(await res.json()).toMatchObject({ error: "rate limited", details: [{ path: "site" }] });
   });
 });
+
+describe("rate limits on the Segment-compatible API", () => {
+  it("applies the per-IP limit before the key or body is looked at", async () => {
+    const { exports } = await import("cloudflare:workers");
+    const ip = "198.51.100.77";
+    const send = () =>
+      exports.default.fetch(new Request("https://collector.test/v1/track", { method: "POST", headers: { "content-type": "application/json", "cf-connecting-ip": ip, authorization: `Basic ${btoa("test-server-key:")}` }, body: JSON.stringify({ type: "track", event: "Signed Up", anonymousId: "rl-a", messageId: crypto.randomUUID() }) }));
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) statuses.push((await send()).status);
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(200));
+    expect(statuses[20]).toBe(429);
+  });
+});

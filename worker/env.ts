@@ -15,7 +15,7 @@ declare global {
       SITE_LIMITER?: RateLimit;
       /** JSON: {"<site>": {"origins": ["https://shop.example", "http://localhost:*"]}} */
       SITES: string;
-      /** Secret (JSON): {"<site>": {"identity_secret": "..."}}. See worker/sites.ts. */
+      /** Secret, JSON: {"<site>": {"server_keys": ["..."], "identity_secret": "..."}} (schemas/sites.ts). */
       SITE_SECRETS?: string;
       /** Secret. Admin routes answer 401 to everyone while it is unset. */
       ADMIN_TOKEN?: string;

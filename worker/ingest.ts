@@ -1,15 +1,17 @@
 /**
  * The ingest pipeline shared by every entry point (browser beacons, and server APIs):
  * validate each event -> identity -> enrich -> the user's Durable Object. HTTP concerns stay in routes/.
+ * `ingest` does it for one envelope; `prepare` and `store` are its two halves, for callers
+ * that gather the records of many envelopes (one per Segment message) into one call per user.
  */
-import type { Envelope, IdentityStatus } from "../schemas";
+import type { CollectEvent, Envelope, IdentityStatus, StoredRecord } from "../schemas";
 import type { Env } from "./env";
 import { enrichEvents, type RequestFacts } from "./lib/enrich";
 import { resolveIdentity } from "./lib/identity";
 import { validateEvents, type Rejection } from "./lib/validate";
 import { profileStub } from "../durable-objects/stub";
 import { keepRejected, rejectedRow } from "./rejections";
-import { siteSecret, sites } from "./sites";
+import { siteSecrets, sites } from "./sites";
 
 export interface IngestOutcome {
   accepted: number;
@@ -31,10 +33,30 @@ export interface IngestOptions {
   defer?: (p: Promise<unknown>) => void;
 }
 
-export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts, opts: IngestOptions = {}): Promise<IngestOutcome> {
+/** Validate each event of an envelope and enrich the valid ones. Pure. */
+export function prepare(envelope: Envelope, facts: RequestFacts, identity?: IdentityStatus): { records: StoredRecord[]; rejected: Rejection[] } {
   const { valid, rejected } = validateEvents(envelope.events);
-  // identify events name the user; without an envelope user_id the first one sets it, and
-  // every identify event in the beacon must agree with it.
+  if (valid.length === 0) return { records: [], rejected };
+  return { records: enrichEvents(envelope, valid.map((v) => v.event), facts, identity), rejected };
+}
+
+/** One call to the owner's object: dedup, merge, profile, durable buffer. */
+export async function store(env: Env, site: string, owner: string, records: StoredRecord[]) {
+  return profileStub(env, site, owner).ingest(site, owner, records);
+}
+
+/** Refused events are kept in rejected/ (see rejections.ts), off the answer's path. */
+export function deferRejected(env: Envelope, rejected: Rejection[], receivedMs: number, opts: IngestOptions, e: Env): void {
+  if (!rejected.length || !opts.defer) return;
+  const rows = rejected.map((r) => rejectedRow(env.site, receivedMs, "invalid_event", r, env.events[r.index]));
+  opts.defer(keepRejected(e, env.site, rows));
+}
+
+/**
+ * identify events name the user: without an envelope user_id the first one sets it, and every
+ * identify event of the beacon must agree with it (the others are rejected at props.user_id).
+ */
+export function claimedUser(envelope: Envelope, valid: { index: number; event: CollectEvent }[], rejected: Rejection[]) {
   let claimed = envelope.user_id ?? null;
   const events = valid.filter(({ index, event }) => {
     if (event.type !== "identify") return true;
@@ -44,21 +66,27 @@ export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts, 
     return false;
   });
   rejected.sort((a, b) => a.index - b.index);
-  if (rejected.length && opts.defer) {
-    const rows = rejected.map((r) => rejectedRow(envelope.site, facts.receivedMs, "invalid_event", r, envelope.events[r.index]));
-    opts.defer(keepRejected(env, envelope.site, rows));
-  }
-  if (events.length === 0) return { accepted: 0, duplicates: 0, rejected };
+  return { claimed, events };
+}
 
+/** The envelope as it may be filed: an untrusted user_id removed (see lib/identity.ts), and why. */
+export async function trustedEnvelope(env: Env, envelope: Envelope, claimed: string | null): Promise<{ envelope: Envelope; identity: IdentityStatus }> {
   const site = sites(env).get(envelope.site);
   const who = await resolveIdentity(
     { user_id: claimed, user_id_sig: envelope.user_id_sig ?? null },
-    { required: site?.require_identity_signature ?? false, secret: siteSecret(env, envelope.site).identity_secret ?? null },
+    { required: site?.require_identity_signature ?? false, secret: siteSecrets(env).get(envelope.site)?.identity_secret ?? null },
   );
-  const resolved: Envelope = { ...envelope, user_id: who.user_id ?? undefined };
-  const scrubParams = site?.scrub_params ?? [];
-  const records = enrichEvents(resolved, events.map((v) => v.event), { ...facts, scrubParams }, who.identity as IdentityStatus);
-  const owner = ownerOf(resolved);
-  const result = await profileStub(env, envelope.site, owner).ingest(envelope.site, owner, records);
-  return { accepted: result.accepted, duplicates: result.duplicates, rejected };
+  return { envelope: { ...envelope, user_id: who.user_id ?? undefined }, identity: who.identity };
+}
+
+export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts, opts: IngestOptions = {}): Promise<IngestOutcome> {
+  const { valid, rejected: refused } = validateEvents(envelope.events);
+  const { claimed, events } = claimedUser(envelope, valid, refused);
+  deferRejected(envelope, refused, facts.receivedMs, opts, env);
+  if (events.length === 0) return { accepted: 0, duplicates: 0, rejected: refused };
+  const trusted = await trustedEnvelope(env, envelope, claimed);
+  const scrubParams = sites(env).get(envelope.site)?.scrub_params ?? [];
+  const records = enrichEvents(trusted.envelope, events.map((v) => v.event), { ...facts, scrubParams }, trusted.identity);
+  const result = await store(env, envelope.site, ownerOf(trusted.envelope), records);
+  return { accepted: result.accepted, duplicates: result.duplicates, rejected: refused };
 }

@@ -1,5 +1,5 @@
-/** Sites and their allowed origins, parsed once per isolate from the SITES variable. */
-import { siteSecretsSchema, sitesSchema, type SiteConfig, type SiteSecret } from "../schemas";
+/** Sites and their allowed origins, parsed once per isolate from the SITES variable; per-site secrets from SITE_SECRETS. */
+import { allSiteSecretsSchema, sitesSchema, type SiteConfig, type SiteSecrets } from "../schemas";
 import { compileOrigins, type OriginMatcher } from "./lib/origin";
 import type { Env } from "./env";
 
@@ -34,21 +34,26 @@ export function sites(env: Env): SiteRegistry {
   return reg;
 }
 
-let cachedSecrets: { raw: string; map: Map<string, SiteSecret> } | undefined;
+let cachedSecrets: { raw: string; map: ReadonlyMap<string, SiteSecrets> } | undefined;
 
-/** Per-site secrets from the SITE_SECRETS secret (JSON). Errors name the field, never a value. */
-export function siteSecret(env: Env, site: string): SiteSecret {
+/**
+ * Per-site secrets from the SITE_SECRETS secret (JSON: {"<site>": {"server_keys": [...]}}),
+ * validated like SITES. Errors name the field, never the value.
+ */
+export function siteSecrets(env: Env): ReadonlyMap<string, SiteSecrets> {
   const raw = env.SITE_SECRETS ?? "{}";
-  if (cachedSecrets?.raw !== raw) {
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      throw new Error("SITE_SECRETS is not valid JSON");
-    }
-    const parsed = siteSecretsSchema.safeParse(json);
-    if (!parsed.success) throw new Error(`SITE_SECRETS is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.code}`).join("; ")}`);
-    cachedSecrets = { raw, map: new Map(Object.entries(parsed.data)) };
+  if (cachedSecrets?.raw === raw) return cachedSecrets.map;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new Error("SITE_SECRETS is not valid JSON");
   }
-  return cachedSecrets.map.get(site) ?? {};
+  const parsed = allSiteSecretsSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`SITE_SECRETS is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.code}`).join("; ")}`);
+  const reg = sites(env);
+  for (const id of Object.keys(parsed.data)) if (!reg.get(id)) throw new Error(`SITE_SECRETS names site ${id}, which is not in SITES`);
+  const map = new Map(Object.entries(parsed.data));
+  cachedSecrets = { raw, map };
+  return map;
 }

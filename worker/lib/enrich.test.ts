@@ -102,3 +102,16 @@ describe("privacy", () => {
     expect(JSON.stringify([pv, click, search])).not.toMatch(/jane|t0p|C1/);
   });
 });
+
+describe("server-key facts", () => {
+  it("keep the event time as sent and do not take a missing user agent for a bot", () => {
+    const env = { site: "demo", anonymous_id: "a", sent_at: "2026-11-26T12:00:00.000Z", events: [] };
+    const ev = { id: "e", type: "custom" as const, ts: "2026-10-01T00:00:00.000Z", props: { name: "x" } };
+    const receivedMs = Date.parse("2026-11-26T12:00:05.000Z");
+    const [srv] = enrichEvents(env, [ev], { receivedMs, userAgent: null, cf: undefined, serverKey: true });
+    expect(srv).toMatchObject({ ts: "2026-10-01T00:00:00.000Z", bot: false });
+    const [brw] = enrichEvents(env, [ev], { receivedMs, userAgent: null, cf: undefined });
+    expect(brw).toMatchObject({ ts: new Date(receivedMs - (Date.parse(env.sent_at) - Date.parse(ev.ts))).toISOString(), bot: true });
+    expect(detectBot("Googlebot/2.1 (+http://www.google.com/bot.html)", undefined, true)).toBe(true);
+  });
+});

@@ -61,8 +61,9 @@ export function parseUserAgent(ua: string | null): UserAgentInfo {
 }
 
 /** isbot on the user agent, plus Cloudflare Bot Management's verdict when the zone has it. */
-export function detectBot(ua: string | null, cf: unknown): boolean {
-  if (!ua || isbot(ua)) return true;
+export function detectBot(ua: string | null, cf: unknown, serverKey = false): boolean {
+  if (!ua) return !serverKey; // a backend that names no user agent is not taken for a bot
+  if (isbot(ua)) return true;
   const bm = (cf as { botManagement?: { score?: unknown; verifiedBot?: unknown } } | undefined)?.botManagement;
   if (bm) {
     if (bm.verifiedBot === true) return true;
@@ -113,6 +114,11 @@ export interface RequestFacts {
   cf: unknown;
   /** The site's extra query parameters to strip from URLs. */
   scrubParams?: readonly string[];
+  /**
+   * Sent with a site's secret server key: each event's ts is kept as sent (historical
+   * events keep their time; no skew correction) and a missing user agent is not a bot.
+   */
+  serverKey?: boolean;
 }
 
 /** Props with URLs scrubbed and e-mail addresses redacted from free text. */
@@ -131,7 +137,7 @@ export function scrubProps(props: Record<string, unknown>, scrubParams: readonly
 export function enrichEvents(env: Envelope, events: readonly CollectEvent[], facts: RequestFacts, identity: IdentityStatus = env.user_id ? "asserted" : "none"): StoredRecord[] {
   const geo = geoFromCf(facts.cf);
   const ua = parseUserAgent(facts.userAgent);
-  const bot = detectBot(facts.userAgent, facts.cf);
+  const bot = detectBot(facts.userAgent, facts.cf, facts.serverKey);
   const sentMs = Date.parse(env.sent_at);
   const received_at = new Date(facts.receivedMs).toISOString();
   const ctx: Context = env.context ?? {};
@@ -153,7 +159,7 @@ export function enrichEvents(env: Envelope, events: readonly CollectEvent[], fac
       client_ts: e.ts,
       sent_at: env.sent_at,
       received_at,
-      ts: new Date(correctTs(facts.receivedMs, sentMs, clientMs)).toISOString(),
+      ts: new Date(facts.serverKey ? clientMs : correctTs(facts.receivedMs, sentMs, clientMs)).toISOString(),
       page: ownUrl ? pageInfo(ownUrl, ctx.referrer) : beaconPage,
       geo,
       ua,

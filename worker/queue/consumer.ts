@@ -21,26 +21,24 @@ export function isChunk(b: unknown): b is LakeMessage {
   return !!x && x.v === 1 && typeof x.chunk === "string" && typeof x.site === "string" && Array.isArray(x.records) && (x.kind === undefined || x.kind === "events" || x.kind === "rejected");
 }
 
-/**
- * Groups records by lake partition; remembers which messages each chunk came in. A chunk id
- * seen twice in one batch (a re-sent chunk landing next to its first send) is the same
- * records: they are taken once, and both messages share the chunk's outcome.
- */
+/** Groups records by lake partition; remembers which message each chunk came in. */
 export function partition(messages: readonly Message<unknown>[]) {
   const parts = new Map<string, Part>();
-  const messageOf = new Map<string, Message<unknown>[]>();
+  const messagesOf = new Map<string, Message<unknown>[]>();
   const malformed: Message<unknown>[] = [];
   for (const msg of messages) {
     if (!isChunk(msg.body)) {
       malformed.push(msg);
       continue;
     }
-    const carriers = messageOf.get(msg.body.chunk);
-    if (carriers) {
-      carriers.push(msg);
+    // The same chunk twice in one batch (an object re-sent it after a crash): write it once,
+    // and settle both messages by its outcome.
+    const twins = messagesOf.get(msg.body.chunk);
+    if (twins) {
+      twins.push(msg);
       continue;
     }
-    messageOf.set(msg.body.chunk, [msg]);
+    messagesOf.set(msg.body.chunk, [msg]);
     const base = msg.body.kind === "rejected" ? "rejected" : "events";
     for (const r of msg.body.records as (StoredRecord | RejectedRow)[]) {
       const prefix = partitionOf(r.site, r.received_at, base);
@@ -51,7 +49,7 @@ export function partition(messages: readonly Message<unknown>[]) {
       list.push(r);
     }
   }
-  return { parts: [...parts.values()], messageOf, malformed };
+  return { parts: [...parts.values()], messagesOf, malformed };
 }
 
 type Outcome = "done" | "failed" | "busy";
@@ -97,13 +95,13 @@ async function writePart(p: Part, env: Env): Promise<Map<string, Outcome>> {
 
 export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const started = Date.now();
-  const { parts, messageOf, malformed } = partition(batch.messages);
+  const { parts, messagesOf, malformed } = partition(batch.messages);
   const results = await Promise.all(parts.map((p) => writePart(p, env)));
   const failed = new Set<Message<unknown>>(malformed);
   const busy = new Set<Message<unknown>>();
   for (const res of results) {
     for (const [chunk, o] of res) {
-      for (const m of messageOf.get(chunk)!) {
+      for (const m of messagesOf.get(chunk)!) {
         if (o === "failed") failed.add(m);
         else if (o === "busy") busy.add(m);
       }

@@ -23,6 +23,7 @@ lake.get("/:key{.+}", async (c) => {
   const key = c.req.param("key");
   const obj = await c.env.LAKE.get(key);
   if (!obj) return c.json({ error: "no such object", key }, 404);
-  if (!key.endsWith(".gz")) return new Response(obj.body, { headers: { "content-type": obj.httpMetadata?.contentType ?? "application/octet-stream" } });
+  // ?raw=1: the bytes as stored (gzip), e.g. to read with DuckDB.
+  if (!key.endsWith(".gz") || c.req.query("raw") === "1") return new Response(obj.body, { headers: { "content-type": obj.httpMetadata?.contentType ?? "application/octet-stream" } });
   return c.body(await gunzip(obj.body), 200, { "content-type": "application/x-ndjson; charset=utf-8" });
 });

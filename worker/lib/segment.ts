@@ -1,0 +1,409 @@
+/**
+ * Segment (and RudderStack) HTTP Tracking API messages -> the collector's envelope + event.
+ * Pure: no bindings, no I/O (ids are hashed with WebCrypto). One message becomes one envelope
+ * with one event, so each message keeps its own context, time and user; the route groups the
+ * resulting records by user so every user's object is called once per request.
+ *
+ * Every field that is read is listed in `paths` (collector path -> Segment path), so
+ * validation errors name the field the sender wrote; every property that has no place in the
+ * collector's event type is listed in `ignored` (nothing is dropped silently).
+ */
+import { contextSchema, envelopeSchema, eventId, type Context, type Envelope, type EventType } from "../../schemas";
+import type { KeyKind } from "./keys";
+import { toFieldErrors, type FieldError } from "./validate";
+
+export const SEGMENT_TYPES = ["track", "page", "screen", "identify", "alias", "group"] as const;
+export type SegmentType = (typeof SEGMENT_TYPES)[number];
+/** What a public browser key may send; identify, alias and group assert identities. */
+export const BROWSER_TYPES: readonly SegmentType[] = ["track", "page", "screen"];
+
+/** Segment's limits: 32 KB per message, 500 KB per batch request. */
+export const MAX_MESSAGE_BYTES = 32 * 1024;
+export const MAX_BATCH_BYTES = 500 * 1024;
+/** A browser key may not backdate: an event more than this before its sentAt is refused. */
+export const MAX_BROWSER_AGE_MS = 24 * 3_600_000;
+
+/** Segment's e-commerce spec (v2 names, and the v1 names still sent by old clients). */
+export const ECOMMERCE_EVENTS: Readonly<Record<string, EventType>> = {
+  "Product Viewed": "product_view",
+  "Viewed Product": "product_view",
+  "Product Clicked": "product_click",
+  "Clicked Product": "product_click",
+  "Product Added": "add_to_cart",
+  "Added Product": "add_to_cart",
+  "Product Removed": "remove_from_cart",
+  "Removed Product": "remove_from_cart",
+  "Order Completed": "purchase",
+  "Completed Order": "purchase",
+  "Products Searched": "search",
+  "Searched Products": "search",
+};
+
+/** Message fields that are read, or known and deliberately not stored (never reported). */
+const KNOWN_FIELDS = new Set([
+  "type", "messageId", "anonymousId", "userId", "event", "properties", "traits", "context", "timestamp",
+  "originalTimestamp", "sentAt", "name", "category", "previousId", "groupId",
+  "integrations", "receivedAt", "version", "channel", "_metadata", "writeKey", "options",
+]);
+
+export interface MapOptions {
+  site: string;
+  kind: KeyKind;
+  receivedMs: number;
+  /** The batch's own sentAt, used when a message has none. */
+  batchSentAt?: unknown;
+  /** The type named by a single-message endpoint (/v1/track ...); the body's own `type` is then ignored. */
+  endpointType?: SegmentType;
+  /** Request user agent (used for browser keys; servers name the user's in context.userAgent). */
+  requestUserAgent?: string | null;
+}
+
+/** The parts of `request.cf` that a server can state about its user (context.location). */
+export interface StatedLocation {
+  country?: string;
+  region?: string;
+  city?: string;
+  latitude?: number;
+  longitude?: number;
+  timezone?: string;
+}
+
+export interface MappedMessage {
+  ok: true;
+  messageId: string | null;
+  envelope: Envelope;
+  /** For enrichment: whose user agent and which location to use. */
+  userAgent: string | null;
+  location: StatedLocation | null;
+  /** collector path (props.product_id) -> Segment path (properties.sku). */
+  paths: Record<string, string>;
+  ignored: string[];
+}
+export interface RejectedMessage {
+  ok: false;
+  messageId: string | null;
+  errors: FieldError[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+const idString = (v: unknown): unknown => (typeof v === "number" && Number.isFinite(v) ? String(v) : v);
+const numeric = (v: unknown): unknown => (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v);
+const upper = (v: unknown): unknown => (typeof v === "string" ? v.trim().toUpperCase() : v);
+const same = (v: unknown): unknown => v;
+
+/** Collects the props of one event, remembering where each came from and what was left over. */
+class Props {
+  readonly out: Obj = {};
+  readonly used = new Set<string>();
+  constructor(
+    private readonly src: Obj,
+    private readonly srcPath: string,
+    private readonly destPath: string,
+    private readonly paths: Record<string, string>,
+  ) {}
+  /** First present source key wins; all candidate keys count as read only when used. */
+  take(dest: string, keys: readonly string[], conv: (v: unknown) => unknown = same, dflt?: unknown): void {
+    this.paths[`${this.destPath}.${dest}`] = `${this.srcPath}.${keys[0]}`; // where a missing field is expected
+    for (const k of keys) {
+      const v = this.src[k];
+      if (v === undefined || v === null) continue;
+      this.out[dest] = conv(v);
+      this.used.add(k);
+      this.paths[`${this.destPath}.${dest}`] = `${this.srcPath}.${k}`;
+      return;
+    }
+    if (dflt !== undefined) this.out[dest] = dflt;
+  }
+  leftovers(ignored: string[]): void {
+    for (const k of Object.keys(this.src)) if (!this.used.has(k)) ignored.push(`${this.srcPath}.${k}`);
+  }
+}
+
+/**
+ * Nested properties become dotted keys (address.city); arrays and objects deeper than three
+ * levels become JSON strings; null is not stored (and is reported).
+ */
+export function flatten(src: Obj, srcPath: string, out: Obj, ignored: string[], prefix = "", depth = 0): void {
+  for (const [k, v] of Object.entries(src)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v === null || v === undefined) ignored.push(`${srcPath}.${key}`);
+    else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[key] = v;
+    else if (isObj(v) && depth < 3) flatten(v, srcPath, out, ignored, key, depth + 1);
+    else out[key] = JSON.stringify(v);
+  }
+}
+
+/** `custom` props: the name, and flattened properties plus extras (whose own source paths are given). */
+function customProps(name: unknown, nameFrom: string, src: Obj | undefined, srcPath: string, extra: Record<string, [unknown, string]>, paths: Record<string, string>, ignored: string[]) {
+  const properties: Obj = {};
+  for (const [k, [v, from]] of Object.entries(extra)) {
+    properties[k] = v;
+    paths[`props.properties.${k}`] = from;
+  }
+  if (src) flatten(src, srcPath, properties, ignored);
+  paths["props.name"] = nameFrom;
+  paths["props.properties"] = srcPath;
+  return Object.keys(properties).length ? { name, properties } : { name };
+}
+
+/** The props of a track event: e-commerce spec events get the collector's types, the rest `custom`. */
+function trackEvent(msg: Obj, paths: Record<string, string>, ignored: string[]): { type: EventType; props: Obj } {
+  const name = msg.event;
+  const type = typeof name === "string" ? ECOMMERCE_EVENTS[name] : undefined;
+  const src = isObj(msg.properties) ? msg.properties : {};
+  if (!type) return { type: "custom", props: customProps(name, "event", isObj(msg.properties) ? msg.properties : undefined, "properties", {}, paths, ignored) };
+  const p = new Props(src, "properties", "props", paths);
+  const product = ["product_id", "sku", "id"];
+  switch (type) {
+    case "product_view":
+      p.take("product_id", product, idString);
+      p.take("category", ["category"]);
+      p.take("brand", ["brand"]);
+      p.take("price", ["price"], numeric);
+      p.take("currency", ["currency"], upper);
+      break;
+    case "product_click":
+      p.take("product_id", product, idString);
+      p.take("category", ["category"]);
+      p.take("position", ["position"], numeric);
+      p.take("list", ["list_id", "list"], idString);
+      break;
+    case "add_to_cart":
+      p.take("product_id", product, idString);
+      p.take("quantity", ["quantity"], numeric, 1);
+      p.take("price", ["price"], numeric);
+      p.take("currency", ["currency"], upper);
+      break;
+    case "remove_from_cart":
+      p.take("product_id", product, idString);
+      p.take("quantity", ["quantity"], numeric);
+      break;
+    case "search":
+      p.take("query", ["query"]);
+      p.take("results_count", ["results_count"], numeric);
+      break;
+    case "purchase": {
+      p.take("order_id", ["order_id", "checkout_id"], idString);
+      p.take("revenue", ["revenue", "total", "value"], numeric);
+      // Segment: "if currency is not set, the revenue is assumed to be in US dollars".
+      p.take("currency", ["currency"], upper, "USD");
+      const products = src.products;
+      if (Array.isArray(products)) {
+        p.used.add("products");
+        paths["props.items"] = "properties.products";
+        p.out.items = products.map((item, i) => {
+          if (!isObj(item)) return item;
+          const ip = new Props(item, `properties.products[${i}]`, `props.items[${i}]`, paths);
+          ip.take("product_id", product, idString);
+          ip.take("quantity", ["quantity"], numeric, 1);
+          ip.take("price", ["price"], numeric);
+          ip.leftovers(ignored);
+          return ip.out;
+        });
+      } else {
+        paths["props.items"] = "properties.products";
+      }
+      break;
+    }
+  }
+  p.leftovers(ignored);
+  return { type, props: p.out };
+}
+
+function pageEvent(msg: Obj, ctxPage: Obj, paths: Record<string, string>, ignored: string[]): Obj {
+  const src = isObj(msg.properties) ? msg.properties : {};
+  const p = new Props(src, "properties", "props", paths);
+  p.take("url", ["url"]);
+  p.take("title", ["title"]);
+  p.take("path", ["path"]);
+  for (const [k, from] of [["url", "url"], ["title", "title"], ["path", "path"]] as const) {
+    if (p.out[k] === undefined && ctxPage[from] !== undefined) {
+      p.out[k] = ctxPage[from];
+      paths[`props.${k}`] = `context.page.${from}`;
+    }
+  }
+  p.used.add("referrer"); // goes to the envelope's context
+  p.used.add("search"); // part of url
+  p.leftovers(ignored);
+  for (const k of ["name", "category"]) if (msg[k] !== undefined) ignored.push(k);
+  return p.out;
+}
+
+const enc = new TextEncoder();
+async function hashId(s: string): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(s)));
+  return "h:" + [...d.slice(0, 20)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The event id: messageId when it fits the collector's id rule; otherwise a hash of it; and
+ * without a messageId, a hash of the whole message, so a re-sent identical message dedups.
+ */
+export async function eventIdOf(msg: Obj): Promise<string> {
+  const m = idString(msg.messageId);
+  if (typeof m === "string" && m.length > 0) return eventId.safeParse(m).success ? m : hashId(`m:${m}`);
+  return hashId(`c:${JSON.stringify(msg)}`);
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+const isIso = (v: unknown): v is string => typeof v === "string" && ISO.test(v) && Number.isFinite(Date.parse(v));
+
+/** Segment's context -> the collector's context; fields that fail its schema are reported. */
+function mapContext(ctx: Obj, page: Obj | undefined, ignored: string[]): Context {
+  const ctxPage = isObj(ctx.page) ? ctx.page : {};
+  const screen = isObj(ctx.screen) ? ctx.screen : undefined;
+  const candidates: [keyof Context, unknown, string][] = [
+    ["page_url", page?.url ?? ctxPage.url, page?.url !== undefined ? "properties.url" : "context.page.url"],
+    ["referrer", page?.referrer ?? ctxPage.referrer, page?.referrer !== undefined ? "properties.referrer" : "context.page.referrer"],
+    ["title", ctxPage.title, "context.page.title"],
+    ["locale", ctx.locale, "context.locale"],
+    ["timezone", ctx.timezone, "context.timezone"],
+    ["screen", screen ? { w: screen.width, h: screen.height } : undefined, "context.screen"],
+  ];
+  const out: Obj = {};
+  for (const [k, v, from] of candidates) {
+    if (v === undefined || v === null) continue;
+    const r = contextSchema.shape[k].safeParse(v);
+    if (r.success) out[k] = r.data;
+    else ignored.push(from);
+  }
+  return out as Context;
+}
+
+function mapLocation(ctx: Obj): StatedLocation | null {
+  const loc = isObj(ctx.location) ? ctx.location : undefined;
+  const out: StatedLocation = {};
+  const s = (v: unknown) => (typeof v === "string" && v ? v.slice(0, 128) : undefined);
+  const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+  if (loc) {
+    out.country = s(loc.country);
+    out.region = s(loc.region);
+    out.city = s(loc.city);
+    out.latitude = n(loc.latitude);
+    out.longitude = n(loc.longitude);
+  }
+  out.timezone = s(ctx.timezone);
+  const defined = Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as StatedLocation;
+  return Object.keys(defined).length ? defined : null;
+}
+
+const ENVELOPE_PATHS: Record<string, string> = { sent_at: "sentAt", session_id: "context.sessionId" };
+
+/** One message -> one envelope with one event, or the reasons it cannot be. */
+export async function mapMessage(raw: unknown, opts: MapOptions): Promise<MappedMessage | RejectedMessage> {
+  if (!isObj(raw)) return { ok: false, messageId: null, errors: [{ path: "(root)", message: "a message must be a JSON object" }] };
+  const messageId = typeof raw.messageId === "string" ? raw.messageId.slice(0, 128) : typeof raw.messageId === "number" ? String(raw.messageId) : null;
+  const reject = (path: string, message: string): RejectedMessage => ({ ok: false, messageId, errors: [{ path, message }] });
+
+  const bytes = enc.encode(JSON.stringify(raw)).byteLength;
+  if (bytes > MAX_MESSAGE_BYTES) return reject("(root)", `message is ${bytes} bytes; the limit is ${MAX_MESSAGE_BYTES} (32 KB)`);
+
+  const type = opts.endpointType ?? raw.type;
+  if (typeof type !== "string" || !(SEGMENT_TYPES as readonly string[]).includes(type)) return reject("type", `expected one of ${SEGMENT_TYPES.join(", ")}`);
+  const st = type as SegmentType;
+  if (opts.kind === "browser" && !BROWSER_TYPES.includes(st)) return reject("type", `${st} needs a server key; a browser key may send ${BROWSER_TYPES.join(", ")}`);
+
+  const ignored: string[] = [];
+  for (const k of Object.keys(raw)) if (!KNOWN_FIELDS.has(k)) ignored.push(k);
+  const paths: Record<string, string> = { id: "messageId" };
+  const ctx = isObj(raw.context) ? raw.context : {};
+
+  // Who: userId and/or anonymousId (alias: previousId links the old id to userId).
+  const userId = idString(raw.userId) ?? undefined;
+  const previousId = idString(raw.previousId) ?? undefined;
+  let anon = idString(raw.anonymousId) ?? undefined;
+  paths.anonymous_id = "anonymousId";
+  paths.user_id = "userId";
+  if (st === "alias") {
+    if (userId === undefined) return reject("userId", "alias needs userId");
+    if (previousId === undefined) return reject("previousId", "alias needs previousId");
+    if (anon === undefined) (anon = previousId), (paths.anonymous_id = "previousId");
+  }
+  if (anon === undefined && userId === undefined) return reject("userId", "one of userId or anonymousId is required");
+  if (anon === undefined) (anon = userId), (paths.anonymous_id = "userId");
+
+  // When: sentAt of the message, else of the batch, else now; the event time falls back likewise.
+  const receivedIso = new Date(opts.receivedMs).toISOString();
+  const sentAtRaw = raw.sentAt ?? opts.batchSentAt;
+  if (sentAtRaw !== undefined && sentAtRaw !== null && !isIso(sentAtRaw)) return reject(raw.sentAt !== undefined ? "sentAt" : "(batch).sentAt", "expected an ISO 8601 date-time");
+  const sent_at = (sentAtRaw as string | undefined) ?? receivedIso;
+  const tsKey = raw.timestamp !== undefined && raw.timestamp !== null ? "timestamp" : raw.originalTimestamp !== undefined && raw.originalTimestamp !== null ? "originalTimestamp" : null;
+  const ts = tsKey ? raw[tsKey] : sent_at;
+  if (tsKey && !isIso(ts)) return reject(tsKey, "expected an ISO 8601 date-time");
+  paths.ts = tsKey ?? "sentAt";
+  if (opts.kind === "browser" && Date.parse(sent_at) - Date.parse(ts as string) > MAX_BROWSER_AGE_MS) {
+    return reject(tsKey ?? "sentAt", "more than 24 h before sentAt: historical events need a server key");
+  }
+
+  // What.
+  let event: { type: EventType; props: Obj };
+  const page = st === "page" && isObj(raw.properties) ? raw.properties : undefined;
+  switch (st) {
+    case "track":
+      event = trackEvent(raw, paths, ignored);
+      break;
+    case "page":
+      event = { type: "page_view", props: pageEvent(raw, isObj(ctx.page) ? ctx.page : {}, paths, ignored) };
+      break;
+    case "screen":
+      event = { type: "custom", props: customProps("screen", "type", isObj(raw.properties) ? raw.properties : undefined, "properties", raw.name !== undefined ? { screen_name: [raw.name, "name"] } : {}, paths, ignored) };
+      break;
+    case "identify": {
+      const traits = isObj(raw.traits) ? raw.traits : isObj(ctx.traits) ? ctx.traits : undefined;
+      event = { type: "custom", props: customProps("identify", "type", traits, isObj(raw.traits) ? "traits" : "context.traits", {}, paths, ignored) };
+      break;
+    }
+    case "group":
+      if (raw.groupId === undefined || raw.groupId === null) return reject("groupId", "group needs groupId");
+      event = { type: "custom", props: customProps("group", "type", isObj(raw.traits) ? raw.traits : undefined, "traits", { group_id: [idString(raw.groupId), "groupId"] }, paths, ignored) };
+      break;
+    case "alias":
+      event = { type: "custom", props: customProps("alias", "type", undefined, "properties", { previous_id: [previousId, "previousId"] }, paths, ignored) };
+      break;
+  }
+
+  const context = mapContext(ctx, page, ignored);
+  const sessionId = idString(ctx.sessionId);
+  const candidate = {
+    site: opts.site,
+    anonymous_id: anon,
+    ...(userId !== undefined ? { user_id: trustedUserId(opts.kind, userId) } : {}),
+    ...(sessionId !== undefined && sessionId !== null ? { session_id: sessionId } : {}),
+    sent_at,
+    ...(Object.keys(context).length ? { context } : {}),
+    events: [{ id: await eventIdOf(raw), type: event.type, ts, props: event.props }],
+  };
+  const env = envelopeSchema.safeParse(candidate);
+  if (!env.success) return { ok: false, messageId, errors: toFieldErrors(env.error.issues).map((e) => ({ ...e, path: translatePath(e.path, { ...paths, ...ENVELOPE_PATHS }) })) };
+  const userAgent = opts.kind === "server" ? (typeof ctx.userAgent === "string" ? ctx.userAgent.slice(0, 512) : null) : (opts.requestUserAgent ?? null);
+  return { ok: true, messageId, envelope: env.data, userAgent, location: opts.kind === "server" ? mapLocation(ctx) : null, paths, ignored };
+}
+
+/**
+ * The single place where a message's userId becomes the record's user_id. A server key is
+ * trusted. A browser key is treated like the browser envelope of /v1/collect, which takes
+ * user_id as sent today; identity verification for browsers plugs in here.
+ */
+export function trustedUserId(kind: KeyKind, userId: unknown): unknown {
+  switch (kind) {
+    case "server":
+      return userId; // the site's own backend: trusted as sent
+    case "browser":
+      return userId; // as /v1/collect: taken as sent until browser identities are verified
+  }
+}
+
+/** `props.items[0].product_id` -> `properties.products[0].sku`, by the longest known prefix. */
+export function translatePath(path: string, paths: Record<string, string>): string {
+  let best = "";
+  for (const k of Object.keys(paths)) {
+    if ((path === k || path.startsWith(k + ".") || path.startsWith(k + "[")) && k.length > best.length) best = k;
+  }
+  return best ? paths[best]! + path.slice(best.length) : path;
+}
+
+/** The `Request.cf`-shaped object that geo enrichment reads, from what a server stated. */
+export function locationAsCf(loc: StatedLocation | null): Record<string, unknown> | undefined {
+  return loc ? { ...loc } : undefined;
+}

@@ -1,0 +1,147 @@
+/**
+ * Segment-compatible HTTP Tracking API: POST /v1/batch and /v1/{track,page,screen,identify,
+ * alias,group}. Write key by HTTP Basic auth (or `writeKey` in the body). Each message is
+ * mapped (lib/segment.ts), validated and enriched by the shared pipeline (ingest.ts), and the
+ * records are stored with one call per user object.
+ *
+ * Answers follow what Segment's and RudderStack's clients expect: 200 {"success": true, ...}
+ * when anything was taken (rejected messages and ignored fields are listed, not retried);
+ * 400 for a request that cannot be used (the clients never retry a 400); 401/403 for keys;
+ * 5xx only when storing failed, which the clients retry, and message ids make that safe.
+ */
+import { Hono, type Context } from "hono";
+import type { StoredRecord } from "../../schemas";
+import type { Env } from "../env";
+import { ownerOf, prepare, store } from "../ingest";
+import { parseJson } from "../lib/body";
+import { buildKeyTable, matchKey, writeKeyOf, type KeyTable } from "../lib/keys";
+import { locationAsCf, mapMessage, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, SEGMENT_TYPES, translatePath, type SegmentType } from "../lib/segment";
+import { readSegmentBody } from "../lib/segment-body";
+import type { FieldError } from "../lib/validate";
+import { allowOrigin } from "../middleware/cors";
+import { limitByIp, limitBySite, tooMany } from "../middleware/rate-limit";
+import { siteSecrets, sites } from "../sites";
+
+export const segment = new Hono<{ Bindings: Env }>();
+
+const BATCH_FIELDS = new Set(["batch", "sentAt", "writeKey", "context", "integrations", "timestamp"]);
+const MAX_IGNORED_ENTRIES = 100;
+
+let cachedKeys: { raw: string; table: Promise<KeyTable> } | undefined;
+function keyTable(env: Env): Promise<KeyTable> {
+  const raw = `${env.SITES}\u0000${env.SITE_SECRETS ?? ""}`;
+  if (cachedKeys?.raw === raw) return cachedKeys.table;
+  const reg = sites(env);
+  const secrets = siteSecrets(env);
+  const ids = (JSON.parse(env.SITES ?? "{}") as Record<string, unknown>) ?? {};
+  const table = buildKeyTable(Object.keys(ids).map((id) => ({ site: id, browser_key: reg.get(id)?.browser_key, server_keys: secrets.get(id)?.server_keys })));
+  cachedKeys = { raw, table };
+  return table;
+}
+
+type Json = Record<string, unknown>;
+const fail = (c: Context, status: 400 | 401 | 403, error: string, details: FieldError[], extra: Json = {}) => c.json({ success: false, error, details, ...extra }, status);
+
+/** Preflight for browser keys (Authorization makes the request non-simple): any origin some site allows. */
+const preflight = (c: Context<{ Bindings: Env }>) => {
+  const origin = c.req.header("origin");
+  if (!origin || !sites(c.env).anyAllows(origin)) return c.json({ error: "origin not allowed" }, 403);
+  allowOrigin(c, origin);
+  c.header("Access-Control-Allow-Methods", "POST, OPTIONS");
+  c.header("Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Encoding");
+  c.header("Access-Control-Max-Age", "86400");
+  return c.body(null, 204);
+};
+
+const ROUTE = `/:kind{batch|${SEGMENT_TYPES.join("|")}}`;
+segment.options(ROUTE, preflight);
+segment.post(ROUTE, async (c) => {
+  const receivedMs = Date.now();
+  const kind = c.req.param("kind") as "batch" | SegmentType;
+  const isBatch = kind === "batch";
+  const origin = c.req.header("origin") ?? null;
+  if (origin && sites(c.env).anyAllows(origin)) allowOrigin(c, origin);
+
+  const byIp = await limitByIp(c.env, c.req.raw);
+  if (byIp) return tooMany(c, byIp);
+
+  const body = await readSegmentBody(c.req.raw, isBatch ? MAX_BATCH_BYTES : MAX_MESSAGE_BYTES);
+  if (!body.ok) return fail(c, 400, body.error, []);
+  const json = parseJson(body.text);
+  if (!json.ok) return fail(c, 400, json.error, []);
+  if (!json.value || typeof json.value !== "object" || Array.isArray(json.value)) return fail(c, 400, "body must be a JSON object", [{ path: "(root)", message: "expected an object" }]);
+  const doc = json.value as Json;
+
+  // Who is sending: the write key names the site and what the sender may do.
+  const wk = writeKeyOf(c.req.header("authorization"), doc.writeKey);
+  if ("error" in wk) return unauthorized(c, wk.error);
+  const key = await matchKey(await keyTable(c.env), wk.key);
+  if (!key) return unauthorized(c, "unknown write key");
+  const site = sites(c.env).get(key.site)!;
+  const bySite = await limitBySite(c.env, site.id);
+  if (bySite) return tooMany(c, bySite);
+  if (key.kind === "browser") {
+    if (!origin) return fail(c, 403, "a browser key is only accepted from the site's origins", [{ path: "origin", message: "missing Origin header; servers use a server key" }]);
+    if (!site.allows(origin)) {
+      c.header("Access-Control-Allow-Origin", undefined);
+      return fail(c, 403, "origin not allowed", [{ path: "origin", message: `${origin.slice(0, 120)} may not send to site ${site.id}` }]);
+    }
+  }
+
+  // What: a batch, or one message.
+  let messages: unknown[];
+  const ignored: { index: number | null; messageId?: string | null; fields: string[] }[] = [];
+  let batchContext: Json | undefined;
+  if (isBatch) {
+    if (!Array.isArray(doc.batch)) return fail(c, 400, "invalid batch", [{ path: "batch", message: "expected an array of messages" }]);
+    if (doc.batch.length === 0) return fail(c, 400, "invalid batch", [{ path: "batch", message: "expected at least one message" }]);
+    messages = doc.batch;
+    const extra = Object.keys(doc).filter((k) => !BATCH_FIELDS.has(k));
+    if (extra.length) ignored.push({ index: null, fields: extra });
+    if (doc.context && typeof doc.context === "object" && !Array.isArray(doc.context)) batchContext = doc.context as Json;
+  } else {
+    messages = [doc];
+  }
+
+  const facts = { receivedMs, cf: c.req.raw.cf, serverKey: key.kind === "server", scrubParams: site.scrub_params };
+  const byOwner = new Map<string, StoredRecord[]>();
+  const rejected: { index: number; messageId: string | null; errors: FieldError[] }[] = [];
+  await Promise.all(
+    messages.map(async (raw, index) => {
+      const msg = batchContext && raw && typeof raw === "object" && !Array.isArray(raw) ? { ...(raw as Json), context: { ...batchContext, ...((raw as Json).context as Json | undefined) } } : raw;
+      const m = await mapMessage(msg, { site: site.id, kind: key.kind, receivedMs, batchSentAt: doc.sentAt, endpointType: isBatch ? undefined : kind, requestUserAgent: c.req.header("user-agent") ?? null });
+      if (!m.ok) return void rejected.push({ index, messageId: m.messageId, errors: m.errors });
+      if (m.ignored.length) ignored.push({ index, messageId: m.messageId, fields: m.ignored });
+      const cf = key.kind === "server" ? locationAsCf(m.location) : facts.cf;
+      const p = prepare(m.envelope, { ...facts, cf, userAgent: m.userAgent });
+      if (p.rejected.length) return void rejected.push({ index, messageId: m.messageId, errors: p.rejected.flatMap((r) => r.errors.map((e) => ({ ...e, path: translatePath(e.path, m.paths) }))) });
+      const owner = ownerOf(m.envelope);
+      const list = byOwner.get(owner);
+      if (list) list.push(...p.records);
+      else byOwner.set(owner, [...p.records]);
+    }),
+  );
+  rejected.sort((a, b) => a.index - b.index);
+  ignored.sort((a, b) => (a.index ?? -1) - (b.index ?? -1));
+
+  // One call per user object, in parallel; any failure is a 500 the clients retry.
+  const results = await Promise.allSettled([...byOwner].map(([owner, records]) => store(c.env, site.id, owner, records)));
+  const failure = results.find((r) => r.status === "rejected");
+  if (failure) throw (failure as PromiseRejectedResult).reason;
+  let accepted = 0;
+  let duplicates = 0;
+  for (const r of results) if (r.status === "fulfilled") (accepted += r.value.accepted), (duplicates += r.value.duplicates);
+
+  const report = { accepted, duplicates, rejected, ignored: ignored.slice(0, MAX_IGNORED_ENTRIES), ...(ignored.length > MAX_IGNORED_ENTRIES ? { ignored_truncated: ignored.length - MAX_IGNORED_ENTRIES } : {}) };
+  if (accepted + duplicates === 0) {
+    const prefix = (i: number) => (isBatch ? `batch[${i}].` : "");
+    const details = rejected.flatMap((r) => r.errors.map((e) => ({ path: e.path === "(root)" ? prefix(r.index).slice(0, -1) || "(root)" : prefix(r.index) + e.path, message: e.message })));
+    return fail(c, 400, isBatch ? "no valid messages" : "invalid message", details, report);
+  }
+  return c.json({ success: true, ...report }, 200);
+});
+
+function unauthorized(c: Context, message: string) {
+  c.header("WWW-Authenticate", 'Basic realm="collector"');
+  return fail(c, 401, message, [{ path: "authorization", message }]);
+}
