@@ -5,6 +5,10 @@ const SITES = JSON.stringify({
   demo: { origins: ["http://localhost:*", "http://127.0.0.1:*"], browser_key: "demo-browser-key" },
   shop: { origins: ["https://shop.example", "https://*.shop.example"], browser_key: "shop-browser-key" },
   chaos: { origins: [] },
+  // Observability tests (test/observability.test.ts): one site each, so their counts are exact.
+  obs: { origins: ["https://obs.example"] },
+  "obs-ae": { origins: [] },
+  "obs-dlq": { origins: [] },
   // Identity tests: user ids must be signed with SITE_SECRETS.secure.identity_secret.
   secure: { origins: [], require_identity_signature: true },
   // Timer tests: sessions end after 2 s idle, carts are abandoned after 1 s idle.
@@ -64,7 +68,9 @@ export default defineConfig({
         ],
         test: { name: "chaos", include: ["test/chaos/**/*.test.ts"], testTimeout: 600_000 },
       },
-      // Node tests against a collector started on 127.0.0.1 (e2e/support/collector.ts): real SDKs, DuckDB.
+      // The browser snippet's logic, in Node (browser globals are set up per test).
+      { test: { name: "snippet", environment: "node", include: ["client-snippet/test/**/*.test.ts"] } },
+      // Node tests against a collector started on 127.0.0.1: real SDKs, DuckDB, real headless Chromium.
       { test: { name: "e2e", environment: "node", include: ["e2e/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
     ],
   },

@@ -18,6 +18,7 @@ import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES, splitBySize } f
 import { erasureKey, tombstoneHash, type ErasureRecord } from "./erasure";
 import { mergeProfiles } from "./merge";
 import { applyEvent, emptyProfile, upgradeProfile, viewProfile, type Profile, type ProfileView } from "./profile";
+import { afterFlush, noteDuplicates, pendingStats } from "./stats";
 import { profileStub } from "./stub";
 import { Subscribers } from "./subscribers";
 import { dueTimerEvents, timerRecord, timersOf, type TimerConfig } from "./timers";
@@ -154,13 +155,16 @@ export class UserProfile extends DurableObject<Env> {
         this.planPrune(now);
         profile = p;
       }
+      noteDuplicates(this.sql, duplicate_ids.length, now);
+      // Duplicates alone also need a flush: it reports their count (stats.ts).
+      if (duplicate_ids.length) this.planFlush(now);
       return { accepted: fresh.length, duplicates: duplicate_ids.length, duplicate_ids, profile: applied.length || merged.length ? profile : null, applied, merged };
     });
     if (result.profile) {
       this.profile = result.profile;
       this.push(result.applied);
-      await this.armAlarm();
     }
+    if (result.profile || result.duplicates) await this.armAlarm();
     for (const anon of result.merged) {
       // The anonymous object may now drop its copy; if this fails it keeps a frozen copy, no harm.
       await profileStub(this.env, site, anon).mergeDone(id).catch(() => {});
@@ -329,9 +333,9 @@ export class UserProfile extends DurableObject<Env> {
     const due = this.timers();
     if ((due.session_end ?? Infinity) <= now || (due.cart_abandoned ?? Infinity) <= now) this.runTimers(now);
     if ((due.prune ?? Infinity) <= now) this.prune(now);
-    // Any alarm run sends what is buffered: sending early is harmless, and timer events
-    // reach the lake without waiting for the next flush interval.
-    if (this.buffered() > 0) await this.flush();
+    // Any alarm run sends what is buffered (and the duplicate counts): sending early is
+    // harmless, and timer events reach the lake without waiting for the next flush interval.
+    if (this.buffered() > 0 || Object.keys(pendingStats(this.sql)).length > 0) await this.flush();
     else this.clearTimer("flush");
     await this.armAlarm();
   }
@@ -341,6 +345,7 @@ export class UserProfile extends DurableObject<Env> {
    * that is re-sent after a crash carries the same id and the same records.
    */
   async flush(): Promise<FlushResult> {
+    const startedMs = Date.now();
     const site = this.meta("site");
     this.assignChunks();
     const chunks = this.pendingChunks(site ?? "unknown");
@@ -372,6 +377,7 @@ export class UserProfile extends DurableObject<Env> {
     const remaining = this.buffered();
     if (remaining > 0) this.planFlush(Date.now());
     await this.armAlarm();
+    await afterFlush(this.sql, this.env, site ?? "unknown", this.ctx.id.toString(), { sent, remaining, startedMs });
     return { sent, remaining };
   }
 

@@ -95,4 +95,17 @@ export interface RejectedChunk {
   records: RejectedRow[];
 }
 
-export type LakeMessage = FlushChunk | RejectedChunk;
+/** Counters from a user's object (duplicates), merged into the metrics by the consumer; nothing for the lake. */
+export interface StatsChunk {
+  v: 1;
+  kind: "stats";
+  chunk: string;
+  site: string;
+  records: [];
+  /** epoch minute -> counters (worker/metrics/tree.ts) */
+  rows: Record<string, MetricRow>;
+}
+/** Nested counters; rows merge by adding leaves. */
+export type MetricRow = { [k: string]: number | MetricRow };
+
+export type LakeMessage = FlushChunk | RejectedChunk | StatsChunk;

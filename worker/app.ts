@@ -1,24 +1,36 @@
 /** The Hono app: routes only; each route lives in its own small module. */
 import { Hono } from "hono";
 import type { Env } from "./env";
+import { log } from "./lib/log";
+import { requestLog } from "./middleware/observe";
 import { collect } from "./routes/collect";
+import { demo } from "./routes/demo";
+import { dashboard } from "./routes/dashboard";
 import { lake } from "./routes/lake";
 import { profiles } from "./routes/profiles";
 import { schemas } from "./routes/schemas";
 import { segment } from "./routes/segment";
+import { snippet } from "./routes/snippet";
+import { stats } from "./routes/stats";
 
 export const app = new Hono<{ Bindings: Env }>();
+
+app.use("*", requestLog); // one JSON log line per request; ingest metrics (middleware/observe.ts)
 
 app.get("/", (c) => c.json({ name: "edge-collector", collect: "POST /v1/collect" }));
 app.route("/v1/collect", collect);
 app.route("/v1/profiles", profiles);
 app.route("/v1/admin/lake", lake);
 app.route("/v1/schemas", schemas);
+app.route("/v1/admin", stats); // /v1/admin/stats[/:site], /v1/admin/tail/:site
+app.route("/admin", dashboard);
 app.route("/v1", segment); // Segment-compatible: /v1/batch, /v1/track, /v1/page, /v1/screen, /v1/identify, /v1/alias, /v1/group
+app.route("/", snippet);
+app.route("/demo", demo);
 
 app.notFound((c) => c.json({ error: "not found", details: [{ path: "(url)", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 100)}` }] }, 404));
 app.onError((err, c) => {
   // No payloads, no headers: only what failed and where.
-  console.log(JSON.stringify({ msg: "unhandled error", route: c.req.routePath, error: err.message }));
+  log("unhandled error", { route: c.req.routePath, error: err.message });
   return c.json({ error: "internal error" }, 500);
 });

@@ -1,5 +1,6 @@
 import type { LakeMessage } from "../schemas";
 import type { LakeLedger } from "../durable-objects/lake-ledger";
+import type { SiteStats } from "../durable-objects/site-stats";
 import type { UserProfile } from "../durable-objects/user-profile";
 
 declare global {
@@ -10,6 +11,10 @@ declare global {
       LEDGER: DurableObjectNamespace<LakeLedger>;
       EVENTS: Queue<LakeMessage>;
       LAKE: R2Bucket;
+      /** Metrics window: one object per (site, hour) (durable-objects/site-stats.ts). */
+      STATS: DurableObjectNamespace<SiteStats>;
+      /** Workers Analytics Engine dataset for metrics (docs/OBSERVABILITY.md); a no-op locally. */
+      METRICS?: AnalyticsEngineDataset;
       /** Rate limits (wrangler.toml [[ratelimits]]): per client IP, per site. */
       IP_LIMITER?: RateLimit;
       SITE_LIMITER?: RateLimit;

@@ -2,12 +2,14 @@
 import { app } from "./app";
 import type { Env } from "./env";
 import { consumeBatch } from "./queue/consumer";
+import { consumeDeadLetters } from "./queue/deadletter";
 
 export { LakeLedger } from "../durable-objects/lake-ledger";
+export { SiteStats } from "../durable-objects/site-stats";
 export { UserProfile } from "../durable-objects/user-profile";
 
 const handler: ExportedHandler<Env> = {
   fetch: app.fetch,
-  queue: (batch, env) => consumeBatch(batch, env),
+  queue: (batch, env) => (batch.queue.endsWith("-dlq") ? consumeDeadLetters(batch, env) : consumeBatch(batch, env)),
 };
 export default handler;

@@ -1,5 +1,6 @@
 /** Sites and their allowed origins, parsed once per isolate from the SITES variable; per-site secrets from SITE_SECRETS. */
 import { allSiteSecretsSchema, sitesSchema, type SiteConfig, type SiteSecrets } from "../schemas";
+import { buildKeyTable, type KeyTable } from "./lib/keys";
 import { compileOrigins, type OriginMatcher } from "./lib/origin";
 import type { Env } from "./env";
 
@@ -56,4 +57,18 @@ export function siteSecrets(env: Env): ReadonlyMap<string, SiteSecrets> {
   const map = new Map(Object.entries(parsed.data));
   cachedSecrets = { raw, map };
   return map;
+}
+
+let cachedKeys: { raw: string; table: Promise<KeyTable> } | undefined;
+
+/** Every site's browser key and server keys, hashed for constant-time matching (lib/keys.ts). */
+export function siteKeys(env: Env): Promise<KeyTable> {
+  const raw = `${env.SITES}\u0000${env.SITE_SECRETS ?? ""}`;
+  if (cachedKeys?.raw === raw) return cachedKeys.table;
+  const reg = sites(env);
+  const secrets = siteSecrets(env);
+  const ids = Object.keys((JSON.parse(env.SITES ?? "{}") as Record<string, unknown>) ?? {});
+  const table = buildKeyTable(ids.map((id) => ({ site: id, browser_key: reg.get(id)?.browser_key, server_keys: secrets.get(id)?.server_keys })));
+  cachedKeys = { raw, table };
+  return table;
 }

@@ -9,6 +9,9 @@ import { CLAIM_LEASE_MS } from "../../durable-objects/lake-ledger";
 import type { Env } from "../env";
 import { fault, InjectedFault } from "../faults";
 import { gzip, objectName, partitionOf, toNdjson } from "../lib/lake";
+import { log } from "../lib/log";
+import { batchMetrics } from "../metrics/consumer";
+import { report } from "../metrics/report";
 
 export interface Part {
   prefix: string;
@@ -18,7 +21,7 @@ export interface Part {
 
 export function isChunk(b: unknown): b is LakeMessage {
   const x = b as LakeMessage;
-  return !!x && x.v === 1 && typeof x.chunk === "string" && typeof x.site === "string" && Array.isArray(x.records) && (x.kind === undefined || x.kind === "events" || x.kind === "rejected");
+  return !!x && x.v === 1 && typeof x.chunk === "string" && typeof x.site === "string" && Array.isArray(x.records) && (x.kind === undefined || x.kind === "events" || x.kind === "rejected" || x.kind === "stats");
 }
 
 /** Groups records by lake partition; remembers which message each chunk came in. */
@@ -52,7 +55,8 @@ export function partition(messages: readonly Message<unknown>[]) {
   return { parts: [...parts.values()], messagesOf, malformed };
 }
 
-type Outcome = "done" | "failed" | "busy";
+/** "written": by this run (counted in the metrics); "done": already in the lake. */
+type Outcome = "written" | "done" | "failed" | "busy";
 
 async function writePart(p: Part, env: Env): Promise<Map<string, Outcome>> {
   const outcome = new Map<string, Outcome>();
@@ -64,7 +68,7 @@ async function writePart(p: Part, env: Env): Promise<Map<string, Outcome>> {
   try {
     claim = await ledger.claim([...p.chunks.keys()], key);
   } catch (e) {
-    console.log(JSON.stringify({ msg: "ledger claim failed", partition: p.prefix, error: (e as Error).message }));
+    log("ledger claim failed", { partition: p.prefix, error: (e as Error).message });
     for (const c of p.chunks.keys()) outcome.set(c, "failed");
     return outcome;
   }
@@ -81,7 +85,7 @@ async function writePart(p: Part, env: Env): Promise<Map<string, Outcome>> {
       customMetadata: { events: String(records.length), chunks: String(claim.write.length) },
     });
   } catch (e) {
-    console.log(JSON.stringify({ msg: "lake put failed", key, error: (e as Error).message }));
+    log("lake put failed", { key, error: (e as Error).message });
     await ledger.release(key).catch(() => {});
     for (const c of claim.write) outcome.set(c, "failed");
     return outcome;
@@ -89,7 +93,7 @@ async function writePart(p: Part, env: Env): Promise<Map<string, Outcome>> {
   if (fault(env, "consumer_crash_after_put")) throw new InjectedFault("consumer_crash_after_put");
   // If this commit is lost, the next claim finds the object in R2 and skips these chunks anyway.
   await ledger.commit(key).catch(() => {});
-  for (const c of claim.write) outcome.set(c, "done");
+  for (const c of claim.write) outcome.set(c, "written");
   return outcome;
 }
 
@@ -112,5 +116,24 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Prom
     else if (busy.has(msg)) msg.retry({ delaySeconds: Math.ceil(CLAIM_LEASE_MS / 2000) });
     else msg.ack();
   }
-  console.log(JSON.stringify({ msg: "consumer batch", queue: batch.queue, messages: batch.messages.length, partitions: parts.length, retried: failed.size, busy: busy.size, malformed: malformed.length, ms: Date.now() - started }));
+  // Metrics of what this run wrote (chunks already in the lake were counted by the run that wrote them).
+  const written = new Map<string, (StoredRecord | RejectedRow)[]>();
+  parts.forEach((p, i) => {
+    for (const [chunk, o] of results[i]!) if (o === "written") written.set(chunk, [...(written.get(chunk) ?? []), ...p.chunks.get(chunk)!]);
+  });
+  const objects = objectsBySite(parts, results);
+  const acked = batch.messages.filter((m) => !failed.has(m) && !busy.has(m));
+  const { delta, tails, sites } = batchMetrics({ messages: batch.messages, acked, retried: [...failed, ...busy], written, messagesOf, objectsBySite: objects, nowMs: Date.now() });
+  await report(env, delta, tails);
+  log("consumer batch", { queue: batch.queue, messages: batch.messages.length, partitions: parts.length, objects: [...objects.values()].reduce((a, b) => a + b, 0), retried: failed.size, busy: busy.size, malformed: malformed.length, sites, ms: Date.now() - started });
+}
+
+function objectsBySite(parts: Part[], results: Map<string, Outcome>[]): Map<string, number> {
+  const out = new Map<string, number>();
+  parts.forEach((p, i) => {
+    if (![...results[i]!.values()].includes("written")) return;
+    const site = /^[a-z]+\/site=([^/]+)\//.exec(p.prefix)?.[1] ?? "unknown";
+    out.set(site, (out.get(site) ?? 0) + 1);
+  });
+  return out;
 }

@@ -31,6 +31,7 @@ collect.post("/", async (c) => {
 
   const claimed = (json.value as { site?: unknown } | null)?.site;
   if (typeof claimed === "string" && !reg.get(claimed)) return c.json({ error: "unknown site", details: [{ path: "site", message: `no site "${claimed.slice(0, 64)}" is configured` }] }, 403);
+  if (typeof claimed === "string") c.set("site", claimed); // for metrics and the request log
 
   const defer = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const env = parseEnvelope(json.value);

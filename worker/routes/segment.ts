@@ -14,30 +14,18 @@ import type { StoredRecord } from "../../schemas";
 import type { Env } from "../env";
 import { ownerOf, prepare, store } from "../ingest";
 import { parseJson } from "../lib/body";
-import { buildKeyTable, matchKey, writeKeyOf, type KeyTable } from "../lib/keys";
+import { matchKey, writeKeyOf } from "../lib/keys";
 import { locationAsCf, mapMessage, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, SEGMENT_TYPES, translatePath, type SegmentType } from "../lib/segment";
 import { readSegmentBody } from "../lib/segment-body";
 import type { FieldError } from "../lib/validate";
 import { allowOrigin } from "../middleware/cors";
 import { limitByIp, limitBySite, tooMany } from "../middleware/rate-limit";
-import { siteSecrets, sites } from "../sites";
+import { siteKeys, sites } from "../sites";
 
 export const segment = new Hono<{ Bindings: Env }>();
 
 const BATCH_FIELDS = new Set(["batch", "sentAt", "writeKey", "context", "integrations", "timestamp"]);
 const MAX_IGNORED_ENTRIES = 100;
-
-let cachedKeys: { raw: string; table: Promise<KeyTable> } | undefined;
-function keyTable(env: Env): Promise<KeyTable> {
-  const raw = `${env.SITES}\u0000${env.SITE_SECRETS ?? ""}`;
-  if (cachedKeys?.raw === raw) return cachedKeys.table;
-  const reg = sites(env);
-  const secrets = siteSecrets(env);
-  const ids = (JSON.parse(env.SITES ?? "{}") as Record<string, unknown>) ?? {};
-  const table = buildKeyTable(Object.keys(ids).map((id) => ({ site: id, browser_key: reg.get(id)?.browser_key, server_keys: secrets.get(id)?.server_keys })));
-  cachedKeys = { raw, table };
-  return table;
-}
 
 type Json = Record<string, unknown>;
 const fail = (c: Context, status: 400 | 401 | 403, error: string, details: FieldError[], extra: Json = {}) => c.json({ success: false, error, details, ...extra }, status);
@@ -75,9 +63,10 @@ segment.post(ROUTE, async (c) => {
   // Who is sending: the write key names the site and what the sender may do.
   const wk = writeKeyOf(c.req.header("authorization"), doc.writeKey);
   if ("error" in wk) return unauthorized(c, wk.error);
-  const key = await matchKey(await keyTable(c.env), wk.key);
+  const key = await matchKey(await siteKeys(c.env), wk.key);
   if (!key) return unauthorized(c, "unknown write key");
   const site = sites(c.env).get(key.site)!;
+  c.set("site", site.id); // for metrics and the request log
   const bySite = await limitBySite(c.env, site.id);
   if (bySite) return tooMany(c, bySite);
   if (key.kind === "browser") {
