@@ -9,8 +9,16 @@ const SITES = JSON.stringify({
   obs: { origins: ["https://obs.example"] },
   "obs-ae": { origins: [] },
   "obs-dlq": { origins: [] },
+  // Identity tests: user ids must be signed with SITE_SECRETS.secure.identity_secret.
+  secure: { origins: [], require_identity_signature: true },
+  // Timer tests: sessions end after 2 s idle, carts are abandoned after 1 s idle.
+  timers: { origins: [], session_timeout_seconds: 2, cart_abandon_seconds: 1 },
 });
-const SITE_SECRETS = JSON.stringify({ demo: { server_keys: ["test-server-key", "test-server-key-2"] }, shop: { server_keys: ["shop-server-key"] } });
+const SITE_SECRETS = JSON.stringify({
+  demo: { server_keys: ["test-server-key", "test-server-key-2"] },
+  shop: { server_keys: ["shop-server-key"] },
+  secure: { identity_secret: "test-identity-secret-0123456789" },
+});
 
 export default defineConfig({
   test: {

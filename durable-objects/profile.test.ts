@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StoredRecord } from "../schemas";
-import { applyEvent, bump, decay, emptyProfile, LIMITS, viewProfile, type Decayed } from "./profile";
+import { applyEvent, bump, decay, emptyProfile, LIMITS, upgradeProfile, viewProfile, type Decayed, type Profile } from "./profile";
 
 const H = 3_600_000;
 const T0 = Date.parse("2026-11-26T10:00:00.000Z");
@@ -8,7 +8,7 @@ let n = 0;
 function rec(type: StoredRecord["type"], props: Record<string, unknown>, atMs: number, over: Partial<StoredRecord> = {}): StoredRecord {
   const ts = new Date(atMs).toISOString();
   return {
-    id: `e${n++}`, site: "demo", type, props, anonymous_id: "a-1", user_id: null, session_id: "s-1",
+    id: `e${n++}`, site: "demo", type, props, anonymous_id: "a-1", user_id: null, identity: "none", session_id: "s-1",
     client_ts: ts, sent_at: ts, received_at: ts, ts,
     page: { url: null, path: null, referrer_host: null, utm: { source: null, medium: null, campaign: null, term: null, content: null }, campaign_params: {} },
     geo: { country: "GB", region: null, city: null, postal_code: null, latitude: null, longitude: null, timezone: null, continent: null, colo: null, asn: null, as_org: null },
@@ -63,13 +63,15 @@ describe("applyEvent", () => {
     expect(p.recent_searches).toEqual([{ query: "blue shoes", results_count: 3, at: "2026-11-26T10:00:04.000Z" }]);
     expect(p.cart.items).toEqual([]);
     expect(p.purchases).toEqual({ count: 1, revenue: { EUR: 150 }, last_order_ids: ["o-1"] });
-    expect(p.engagement).toEqual({ active_ms: 1500, visible_ms: 4000, max_scroll_depth: 75 });
+    expect(p.engagement).toMatchObject({ active_ms: 1500, visible_ms: 4000, max_scroll_depth: 75, avg_scroll_depth: 75 });
     expect(p.last_geo?.country).toBe("FR");
     expect(p.last_device?.browser).toBe("Chrome");
     const v = viewProfile(p, T0 + 9000, 24 * H);
     expect(v.affinities.products[0]!.key).toBe("sku-1"); // views 1 + 1, carts 4 + 4, purchase 8
     expect(v.affinities.products[0]!.score).toBeCloseTo(18, 2);
-    expect(v.affinities.categories).toEqual([{ key: "shoes", score: expect.closeTo(4, 2) }]);
+    // shoes: views 1 + 1, click 2, and sku-1's carts 4 + 4 and purchase 8 (category known from its view).
+    expect(v.affinities.categories).toEqual([{ key: "shoes", score: expect.closeTo(20, 2) }]);
+    expect(v.affinities.brands).toEqual([{ key: "Acme", score: expect.closeTo(18, 2) }]);
     expect(v.affinities.brands.map((b) => b.key)).toEqual(["Acme"]);
   });
 
@@ -85,6 +87,61 @@ describe("applyEvent", () => {
     p = applyEvent(p, rec("page_view", {}, T0 + 1000, { session_id: p.sessions.recent_ids[2]! }));
     expect(p.sessions.count).toBe(3);
     expect(p.sessions.current?.id).toBe("s-9");
+  });
+
+  it("averages scroll depth over pages (deepest milestone per page) and hides the accumulators", () => {
+    let p = emptyProfile("demo", "a-1");
+    p = applyEvent(p, rec("page_view", {}, T0));
+    p = applyEvent(p, rec("scroll_depth", { percent: 25 }, T0 + 1));
+    p = applyEvent(p, rec("scroll_depth", { percent: 100 }, T0 + 2));
+    p = applyEvent(p, rec("page_view", {}, T0 + 3));
+    p = applyEvent(p, rec("scroll_depth", { percent: 50 }, T0 + 4));
+    p = applyEvent(p, rec("page_view", {}, T0 + 5)); // never scrolled: counts as 0
+    expect(p.engagement).toMatchObject({ max_scroll_depth: 100, avg_scroll_depth: 50 });
+    const v = viewProfile(p, T0);
+    expect(Object.keys(v.engagement).sort()).toEqual(["active_ms", "avg_scroll_depth", "max_scroll_depth", "visible_ms"]);
+  });
+
+  it("keeps recents newest first with category and brand, and a late event does not displace a newer one", () => {
+    let p = emptyProfile("demo", "a-1");
+    p = applyEvent(p, rec("product_view", { product_id: "a", category: "shoes", brand: "Acme" }, T0));
+    p = applyEvent(p, rec("product_click", { product_id: "b", category: "hats" }, T0 + 10));
+    p = applyEvent(p, rec("product_click", { product_id: "a" }, T0 + 20));
+    p = applyEvent(p, rec("product_view", { product_id: "b" }, T0 + 5)); // late
+    expect(p.recent_products).toEqual([
+      { product_id: "a", category: "shoes", brand: "Acme", action: "click", at: new Date(T0 + 20).toISOString() },
+      { product_id: "b", category: "hats", brand: null, action: "click", at: new Date(T0 + 10).toISOString() },
+    ]);
+  });
+
+  it("counts an order once when it is reported twice under different event ids", () => {
+    let p = emptyProfile("demo", "a-1");
+    const order = { order_id: "o-1", revenue: 30, currency: "EUR", items: [{ product_id: "a", quantity: 1 }] };
+    p = applyEvent(p, rec("purchase", order, T0));
+    p = applyEvent(p, rec("purchase", order, T0 + 1000));
+    expect(p.purchases).toEqual({ count: 1, revenue: { EUR: 30 }, last_order_ids: ["o-1"] });
+  });
+
+  it("keeps a user's identity level and ignores an unverified claim", () => {
+    let p = emptyProfile("demo", "u-1");
+    p = applyEvent(p, rec("page_view", {}, T0, { user_id: "u-1", identity: "verified" }));
+    expect(p).toMatchObject({ user_id: "u-1", identity: "verified" });
+    let q = emptyProfile("demo", "a-1");
+    q = applyEvent(q, rec("identify", { user_id: "someone-else" }, T0, { user_id: null, identity: "unverified" }));
+    expect(q).toMatchObject({ user_id: null, identity: "none", counts: { identify: 1 } });
+  });
+
+  it("upgrades a profile stored by an older version", () => {
+    const old = JSON.parse(JSON.stringify(emptyProfile("demo", "a-1"))) as Record<string, any>;
+    delete old.identity;
+    old.engagement = { active_ms: 5, visible_ms: 6, max_scroll_depth: 50 };
+    old.cart = { items: [], updated_at: null };
+    old.sessions = { count: 1, recent_ids: ["s"], current: null };
+    old.recent_products = [{ product_id: "a", category: null, action: "view", at: new Date(T0).toISOString() }];
+    const p = upgradeProfile(old as Profile);
+    expect(p).toMatchObject({ identity: "none", cart: { abandoned_at: null }, sessions: { count: 1, last_ended: null, ended_duration_ms: 0 }, engagement: { active_ms: 5, avg_scroll_depth: 0, scroll: { pages: 0 } } });
+    expect(p.recent_products[0]!.brand).toBeNull();
+    expect(applyEvent(p, rec("scroll_depth", { percent: 25 }, T0)).engagement.avg_scroll_depth).toBe(25);
   });
 
   it("stays bounded however many events arrive", () => {

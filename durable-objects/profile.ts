@@ -1,10 +1,12 @@
 /**
  * The rolling profile: pure functions, bounded in size whatever the traffic.
  * Bounds: 20 recent products, 10 recent searches, 50 affinities per kind, 50 cart lines,
- * 10 last order ids, 20 anonymous ids, 10 recent session ids.
+ * 10 last order ids, 20 anonymous ids, 10 recent session ids; every string in it is bounded
+ * by the event schemas (ids 128, queries 256), so a profile stays under ~32 KB as JSON
+ * (a test fills every list to its bound and checks that).
  */
-import type { EventType, StoredRecord } from "../schemas";
-import { EVENT_TYPES } from "../schemas";
+import type { EventType, IdentityStatus, StoredRecord } from "../schemas";
+import { EVENT_TYPES, SERVER_EVENT_TYPES } from "../schemas";
 
 export const LIMITS = {
   recentProducts: 20,
@@ -25,10 +27,22 @@ export interface Decayed {
 }
 export type AffinityKind = "products" | "categories" | "brands";
 
+export interface SessionStats {
+  id: string;
+  started_at: string;
+  last_activity: string;
+  /** last_activity - started_at */
+  duration_ms: number;
+  pages: number;
+  events: number;
+}
+
 export interface Profile {
   id: string;
   site: string;
   user_id: string | null;
+  /** The trust level of the last user id seen (see StoredRecord.identity). */
+  identity: Exclude<IdentityStatus, "unverified">;
   anonymous_ids: string[];
   first_seen: string | null;
   last_seen: string | null;
@@ -36,14 +50,31 @@ export interface Profile {
   sessions: {
     count: number;
     recent_ids: string[];
-    current: { id: string; started_at: string; last_activity: string; pages: number; events: number } | null;
+    /** The open session; null once it has ended (session_end). */
+    current: SessionStats | null;
+    /** The last session that ended, and the summed duration of all ended sessions. */
+    last_ended: SessionStats | null;
+    ended_duration_ms: number;
   };
-  recent_products: { product_id: string; category: string | null; action: "view" | "click" | "cart" | "purchase"; at: string }[];
+  recent_products: { product_id: string; category: string | null; brand: string | null; action: "view" | "click" | "cart" | "purchase"; at: string }[];
   recent_searches: { query: string; results_count: number | null; at: string }[];
   affinities: Record<AffinityKind, Record<string, Decayed>>;
-  cart: { items: { product_id: string; quantity: number; price: number | null; currency: string | null }[]; updated_at: string | null };
+  cart: {
+    items: { product_id: string; quantity: number; price: number | null; currency: string | null }[];
+    updated_at: string | null;
+    /** Set when cart_abandoned was made for the cart as it is; cleared by any cart change. */
+    abandoned_at: string | null;
+  };
   purchases: { count: number; revenue: Record<string, number>; last_order_ids: string[] };
-  engagement: { active_ms: number; visible_ms: number; max_scroll_depth: number };
+  engagement: {
+    active_ms: number;
+    visible_ms: number;
+    max_scroll_depth: number;
+    /** Mean over pages of the deepest scroll milestone reached on each (0 for pages never scrolled). */
+    avg_scroll_depth: number;
+    /** Internal: pages counted, summed per-page depth of finished pages, depth of the current page. */
+    scroll: { pages: number; sum: number; current: number };
+  };
   last_geo: StoredRecord["geo"] | null;
   last_device: StoredRecord["ua"] | null;
 }
@@ -53,17 +84,18 @@ export function emptyProfile(site: string, id: string): Profile {
     id,
     site,
     user_id: null,
+    identity: "none",
     anonymous_ids: [],
     first_seen: null,
     last_seen: null,
     counts: Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<EventType, number>,
-    sessions: { count: 0, recent_ids: [], current: null },
+    sessions: { count: 0, recent_ids: [], current: null, last_ended: null, ended_duration_ms: 0 },
     recent_products: [],
     recent_searches: [],
     affinities: { products: {}, categories: {}, brands: {} },
-    cart: { items: [], updated_at: null },
+    cart: { items: [], updated_at: null, abandoned_at: null },
     purchases: { count: 0, revenue: {}, last_order_ids: [] },
-    engagement: { active_ms: 0, visible_ms: 0, max_scroll_depth: 0 },
+    engagement: { active_ms: 0, visible_ms: 0, max_scroll_depth: 0, avg_scroll_depth: 0, scroll: { pages: 0, sum: 0, current: 0 } },
     last_geo: null,
     last_device: null,
   };
@@ -105,11 +137,33 @@ function pushRecent<T>(list: T[], item: T, same: (a: T) => boolean, limit: numbe
   return [item, ...list.filter((x) => !same(x))].slice(0, limit);
 }
 
+/** A profile stored by an older version, brought to the current shape (missing fields get defaults). */
+export function upgradeProfile(stored: Profile): Profile {
+  const e = emptyProfile(stored.site, stored.id);
+  return {
+    ...e,
+    ...stored,
+    sessions: { ...e.sessions, ...stored.sessions },
+    cart: { ...e.cart, ...stored.cart },
+    engagement: { ...e.engagement, ...stored.engagement },
+    counts: { ...e.counts, ...stored.counts },
+    recent_products: (stored.recent_products ?? []).map((x) => ({ ...x, brand: x.brand ?? null })),
+  };
+}
+
+const SERVER_TYPES: readonly string[] = SERVER_EVENT_TYPES;
+
 /** Applies one accepted event. Mutates and returns the profile. */
-export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEFAULT_HALF_LIFE_MS): Profile {
+export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEFAULT_HALF_LIFE_MS, sessionTimeoutMs: number = SESSION_TIMEOUT_MS): Profile {
   const at = Date.parse(r.ts);
   const iso = r.ts;
-  if (r.user_id) p.user_id = r.user_id;
+  p.counts[r.type] = (p.counts[r.type] ?? 0) + 1;
+  // Events the collector makes (timers) describe the user but are not activity.
+  if (SERVER_TYPES.includes(r.type)) return applyServerEvent(p, r);
+  if (r.user_id) {
+    p.user_id = r.user_id;
+    if (r.identity === "verified" || r.identity === "asserted") p.identity = r.identity;
+  }
   if (!p.anonymous_ids.includes(r.anonymous_id)) p.anonymous_ids = [r.anonymous_id, ...p.anonymous_ids].slice(0, LIMITS.anonymousIds);
   if (!p.first_seen || iso < p.first_seen) p.first_seen = iso;
   const isLatest = !p.last_seen || iso >= p.last_seen;
@@ -118,37 +172,59 @@ export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEF
     p.last_geo = r.geo;
     p.last_device = r.ua;
   }
-  p.counts[r.type] = (p.counts[r.type] ?? 0) + 1;
-  applySession(p, r, at);
+  applySession(p, r, at, sessionTimeoutMs);
 
   const interest = (productId: string, category: string | null | undefined, brand: string | null | undefined, w: number) => {
+    // Cart and purchase events name only the product: its category and brand come from what
+    // the profile learnt when the product was viewed, so strong intent counts for them too.
+    const known = category && brand ? undefined : p.recent_products.find((x) => x.product_id === productId);
+    category ||= known?.category;
+    brand ||= known?.brand;
     bump(p.affinities.products, productId, w, at, halfLifeMs);
     if (category) bump(p.affinities.categories, category, w, at, halfLifeMs);
     if (brand) bump(p.affinities.brands, brand, w, at, halfLifeMs);
   };
-  const recent = (product_id: string, category: string | null, action: Profile["recent_products"][number]["action"]) => {
-    if (!isLatest && p.recent_products.some((x) => x.product_id === product_id && x.at > iso)) return;
-    p.recent_products = pushRecent(p.recent_products, { product_id, category, action, at: iso }, (x) => x.product_id === product_id, LIMITS.recentProducts);
+  const recent = (product_id: string, category: string | null, brand: string | null, action: Profile["recent_products"][number]["action"]) => {
+    // A late event does not displace a newer interaction with the same product.
+    if (p.recent_products.some((x) => x.product_id === product_id && x.at > iso)) return;
+    const prev = p.recent_products.find((x) => x.product_id === product_id);
+    const item = { product_id, category: category ?? prev?.category ?? null, brand: brand ?? prev?.brand ?? null, action, at: iso };
+    p.recent_products = pushRecent(p.recent_products, item, (x) => x.product_id === product_id, LIMITS.recentProducts + 1);
+    // Newest first; equal times keep insertion order (latest applied first).
     p.recent_products.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+    p.recent_products = p.recent_products.slice(0, LIMITS.recentProducts);
+  };
+  const cartChanged = () => {
+    if (!p.cart.updated_at || iso >= p.cart.updated_at) p.cart.updated_at = iso;
+    p.cart.abandoned_at = null;
   };
 
   switch (r.type) {
+    case "page_view": {
+      const sc = p.engagement.scroll;
+      if (sc.pages > 0) sc.sum += sc.current;
+      sc.pages += 1;
+      sc.current = 0;
+      p.engagement.avg_scroll_depth = avgScroll(p);
+      break;
+    }
+    // identify: the record's user_id (set only when trusted, see worker/lib/identity.ts) did it above.
     case "product_view": {
       const x = r.props as { product_id: string; category?: string; brand?: string };
       interest(x.product_id, x.category, x.brand, WEIGHTS.view);
-      recent(x.product_id, x.category ?? null, "view");
+      recent(x.product_id, x.category ?? null, x.brand ?? null, "view");
       break;
     }
     case "product_click": {
       const x = r.props as { product_id: string; category?: string };
       interest(x.product_id, x.category, null, WEIGHTS.click);
-      recent(x.product_id, x.category ?? null, "click");
+      recent(x.product_id, x.category ?? null, null, "click");
       break;
     }
     case "add_to_cart": {
       const x = r.props as { product_id: string; quantity: number; price?: number; currency?: string };
       interest(x.product_id, null, null, WEIGHTS.cart);
-      recent(x.product_id, null, "cart");
+      recent(x.product_id, null, null, "cart");
       const line = p.cart.items.find((i) => i.product_id === x.product_id);
       if (line) {
         line.quantity += x.quantity;
@@ -158,7 +234,7 @@ export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEF
         p.cart.items.push({ product_id: x.product_id, quantity: x.quantity, price: x.price ?? null, currency: x.currency ?? null });
         if (p.cart.items.length > LIMITS.cartLines) p.cart.items.shift();
       }
-      p.cart.updated_at = iso;
+      cartChanged();
       break;
     }
     case "remove_from_cart": {
@@ -168,19 +244,21 @@ export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEF
         line.quantity = x.quantity === undefined ? 0 : Math.max(0, line.quantity - x.quantity);
         if (line.quantity === 0) p.cart.items = p.cart.items.filter((i) => i !== line);
       }
-      p.cart.updated_at = iso;
+      cartChanged();
       break;
     }
     case "purchase": {
       const x = r.props as { order_id: string; revenue: number; currency: string; items: { product_id: string; quantity: number }[] };
+      // The same order reported twice (browser and server, different event ids) counts once.
+      if (p.purchases.last_order_ids.includes(x.order_id)) break;
       p.purchases.count += 1;
       p.purchases.revenue[x.currency] = round2((p.purchases.revenue[x.currency] ?? 0) + x.revenue);
       p.purchases.last_order_ids = [x.order_id, ...p.purchases.last_order_ids.filter((o) => o !== x.order_id)].slice(0, LIMITS.orderIds);
       for (const item of x.items) {
         interest(item.product_id, null, null, WEIGHTS.purchase);
-        recent(item.product_id, null, "purchase");
+        recent(item.product_id, null, null, "purchase");
       }
-      p.cart = { items: [], updated_at: iso };
+      p.cart = { items: [], updated_at: iso, abandoned_at: null };
       break;
     }
     case "search": {
@@ -191,7 +269,11 @@ export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEF
     }
     case "scroll_depth": {
       const x = r.props as { percent: number };
+      const sc = p.engagement.scroll;
+      if (sc.pages === 0) sc.pages = 1; // scrolled before any page_view was seen
+      sc.current = Math.max(sc.current, x.percent);
       p.engagement.max_scroll_depth = Math.max(p.engagement.max_scroll_depth, x.percent);
+      p.engagement.avg_scroll_depth = avgScroll(p);
       break;
     }
     case "engagement": {
@@ -204,26 +286,50 @@ export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEF
   return p;
 }
 
-function applySession(p: Profile, r: StoredRecord, at: number): void {
+function avgScroll(p: Profile): number {
+  const sc = p.engagement.scroll;
+  return sc.pages ? Math.round(((sc.sum + sc.current) / sc.pages) * 10) / 10 : 0;
+}
+
+/** session_end closes the session it names; cart_abandoned marks the cart as reported. */
+function applyServerEvent(p: Profile, r: StoredRecord): Profile {
+  if (r.type === "session_end") {
+    const x = r.props as unknown as SessionStats & { session_id: string };
+    const s: SessionStats = { id: x.session_id, started_at: x.started_at, last_activity: x.last_activity, duration_ms: x.duration_ms, pages: x.pages, events: x.events };
+    const cur = p.sessions.current;
+    if (cur && cur.id === s.id && cur.started_at === s.started_at) p.sessions.current = null;
+    p.sessions.last_ended = s;
+    p.sessions.ended_duration_ms += s.duration_ms;
+  } else if (r.type === "cart_abandoned") {
+    p.cart.abandoned_at = r.ts;
+  }
+  return p;
+}
+
+function applySession(p: Profile, r: StoredRecord, at: number, timeoutMs: number): void {
   const cur = p.sessions.current;
   const lastAt = cur ? Date.parse(cur.last_activity) : -Infinity;
   let sid = r.session_id;
   if (!sid) {
-    // No client session: roll over after 30 minutes of inactivity.
-    sid = cur && at - lastAt < SESSION_TIMEOUT_MS ? cur.id : `auto-${r.ts}`;
+    // No client session: roll over after the timeout (the session_end timer also closes it).
+    sid = cur && at - lastAt < timeoutMs ? cur.id : `auto-${r.ts}`;
   }
   if (cur && cur.id === sid) {
     if (r.ts > cur.last_activity) cur.last_activity = r.ts;
     if (r.ts < cur.started_at) cur.started_at = r.ts;
+    cur.duration_ms = Date.parse(cur.last_activity) - Date.parse(cur.started_at);
     cur.events += 1;
     if (r.type === "page_view") cur.pages += 1;
     return;
   }
-  if (p.sessions.recent_ids.includes(sid)) return; // a late event of an earlier session
+  const ended = p.sessions.last_ended;
+  // A client that keeps its session id past an ended session starts a new session with it.
+  const reopened = !cur && ended !== null && ended.id === sid && r.ts > ended.last_activity;
+  if (!reopened && p.sessions.recent_ids.includes(sid)) return; // a late event of an earlier session
   p.sessions.count += 1;
-  p.sessions.recent_ids = [sid, ...p.sessions.recent_ids].slice(0, LIMITS.sessionIds);
+  p.sessions.recent_ids = [sid, ...p.sessions.recent_ids.filter((x) => x !== sid)].slice(0, LIMITS.sessionIds);
   if (!cur || r.ts >= cur.last_activity) {
-    p.sessions.current = { id: sid, started_at: r.ts, last_activity: r.ts, pages: r.type === "page_view" ? 1 : 0, events: 1 };
+    p.sessions.current = { id: sid, started_at: r.ts, last_activity: r.ts, duration_ms: 0, pages: r.type === "page_view" ? 1 : 0, events: 1 };
   }
 }
 
@@ -235,8 +341,10 @@ export function viewProfile(p: Profile, now: number, halfLifeMs: number = DEFAUL
     Object.entries(t)
       .map(([key, d]) => ({ key, score: Math.round(decay(d, now, halfLifeMs) * 1000) / 1000 }))
       .sort((a, b) => b.score - a.score);
+  const { scroll: _internal, ...engagement } = p.engagement;
   return {
     ...p,
+    engagement,
     affinities: {
       half_life_hours: halfLifeMs / 3_600_000,
       products: rank(p.affinities.products),

@@ -21,6 +21,8 @@ export const envelopeSchema = strictObject({
   site: siteId,
   anonymous_id: userRef,
   user_id: userRef.optional(),
+  /** Hex HMAC-SHA256 of user_id with the site's identity_secret (see README, Identity). */
+  user_id_sig: string().regex(/^[0-9a-fA-F]{64}$/, "expected 64 hex characters (HMAC-SHA256 of user_id)").optional(),
   session_id: userRef.optional(),
   sent_at: isoTime,
   context: contextSchema.optional(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EVENT_TYPES, eventSchema } from "./events";
+import { CLIENT_EVENT_TYPES, EVENT_TYPES, SERVER_EVENT_TYPES, eventSchema, serverEventSchema } from "./events";
 import { envelopeSchema } from "./envelope";
 
 const ts = "2026-11-26T04:41:38.900Z";
@@ -23,13 +23,23 @@ const table: Record<string, { ok: Record<string, unknown>[]; bad: [Record<string
     ok: [{ name: "wishlist_add", properties: { sku: "a", n: 2, gift: true } }],
     bad: [[{ name: "x", properties: { nested: { a: 1 } } }, "props.properties.nested"], [{ name: "x", properties: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])) }, "props.properties"]],
   },
+  identify: { ok: [{ user_id: "u-123" }], bad: [[{}, "props.user_id"], [{ user_id: "u", user_id_sig: "ab" }, "props.user_id_sig"], [{ user_id: "a\u0001" }, "props.user_id"]] },
 };
 
 describe("event schemas", () => {
-  it("covers every event type", () => {
-    expect(Object.keys(table).sort()).toEqual([...EVENT_TYPES].sort());
+  it("covers every client event type", () => {
+    expect(Object.keys(table).sort()).toEqual([...CLIENT_EVENT_TYPES].sort());
+    expect([...CLIENT_EVENT_TYPES, ...SERVER_EVENT_TYPES].sort()).toEqual([...EVENT_TYPES].sort());
   });
-  for (const type of EVENT_TYPES) {
+  it("has no client schema for server-generated types, and a strict server schema", () => {
+    const end = { session_id: "s-1", started_at: ts, last_activity: ts, duration_ms: 1000, pages: 2, events: 5 };
+    expect(eventSchema.safeParse({ id: "e", type: "session_end", ts, props: end }).success).toBe(false);
+    expect(serverEventSchema.safeParse({ id: "e", type: "session_end", ts, props: end }).success).toBe(true);
+    const cart = { items: [{ product_id: "a", quantity: 1, price: 2, currency: "EUR" }], item_count: 1, value: { EUR: 2 }, cart_updated_at: ts, idle_ms: 5 };
+    expect(serverEventSchema.safeParse({ id: "e", type: "cart_abandoned", ts, props: cart }).success).toBe(true);
+    expect(serverEventSchema.safeParse({ id: "e", type: "cart_abandoned", ts, props: { ...cart, extra: 1 } }).success).toBe(false);
+  });
+  for (const type of CLIENT_EVENT_TYPES) {
     it(`${type}: accepts valid props`, () => {
       for (const props of table[type]!.ok) {
         const r = eventSchema.safeParse({ id: "e-1", type, ts, props });
@@ -70,5 +80,7 @@ describe("envelope schema", () => {
     expect(envelopeSchema.safeParse({ ...base, anonymous_id: "x".repeat(129) }).success).toBe(false);
     expect(envelopeSchema.safeParse({ ...base, site: "Demo Site" }).success).toBe(false);
     expect(envelopeSchema.safeParse({ ...base, context: { screen: { w: 1, h: 2 }, unknown: 1 } }).success).toBe(false);
+    expect(envelopeSchema.safeParse({ ...base, user_id: "u", user_id_sig: "a".repeat(64) }).success).toBe(true);
+    expect(envelopeSchema.safeParse({ ...base, user_id: "u", user_id_sig: "zz" }).success).toBe(false);
   });
 });

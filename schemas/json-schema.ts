@@ -5,7 +5,7 @@
  */
 import { array, toJSONSchema, type ZodType } from "zod";
 import { envelopeSchema, MAX_EVENTS } from "./envelope";
-import { EVENT_TYPES, eventSchema, eventId, isoTime, propsByType } from "./events";
+import { EVENT_TYPES, eventSchema, eventId, isoTime, propsByType, SERVER_EVENT_TYPES } from "./events";
 import { literal, strictObject } from "zod";
 
 const BASE = "https://edge-collector.invalid/schemas/";
@@ -26,7 +26,9 @@ export function buildJsonSchemas(): Record<string, Record<string, unknown>> {
   out["event.json"] = doc("event.json", "Event", "One event: a client-made unique id, one of the event types, the client's time, and the props of that type.", eventSchema);
   for (const type of EVENT_TYPES) {
     const schema = strictObject({ id: eventId, type: literal(type), ts: isoTime, props: propsByType[type] });
-    out[`events/${type}.json`] = doc(`events/${type}.json`, `Event: ${type}`, `An event of type ${type}, with its strict props.`, schema);
+    const made = (SERVER_EVENT_TYPES as readonly string[]).includes(type);
+    const about = made ? `An event of type ${type}, made by the collector's per-user timers (found in the lake and in profile streams); clients may not send it.` : `An event of type ${type}, with its strict props.`;
+    out[`events/${type}.json`] = doc(`events/${type}.json`, `Event: ${type}`, about, schema);
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }

@@ -37,6 +37,13 @@ export interface PageInfo {
   campaign_params: Record<string, string>;
 }
 
+/**
+ * How far the record's user_id can be trusted: "none" (no user id claimed), "asserted" (claimed,
+ * site does not require signatures), "verified" (signed with the site's identity secret),
+ * "unverified" (a claim that failed or lacked a required signature: user_id dropped).
+ */
+export type IdentityStatus = "none" | "asserted" | "verified" | "unverified";
+
 export interface StoredRecord {
   id: string;
   site: string;
@@ -44,6 +51,7 @@ export interface StoredRecord {
   props: Record<string, unknown>;
   anonymous_id: string;
   user_id: string | null;
+  identity: IdentityStatus;
   session_id: string | null;
   client_ts: string;
   sent_at: string;

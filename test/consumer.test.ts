@@ -24,6 +24,16 @@ async function objectsUnder(prefix: string) {
 }
 
 describe("queue consumer", () => {
+  it("takes a chunk once when a re-send lands in the same batch as its first send", async () => {
+    const at = "2031-03-04T05:06:07.000Z";
+    const c = chunk([record({ received_at: at, ts: at }), record({ received_at: at, ts: at })]);
+    const [m1, m2] = [msg(c), msg(structuredClone(c))];
+    const result = await run([m1, m2]);
+    expect(result.explicitAcks.sort()).toEqual([m1.id, m2.id].sort());
+    const objs = await objectsUnder("events/site=demo/dt=2031-03-04/hr=05/");
+    expect(objs.flatMap((o) => o.lines.map((l: any) => l.id)).sort()).toEqual(c.records.map((r) => r.id).sort());
+  });
+
   it("writes one gzip NDJSON object per batch and partition, then acks", async () => {
     const at = "2031-02-03T04:05:06.789Z";
     const a = chunk([record({ received_at: at, ts: at }), record({ received_at: at, ts: at })]);

@@ -7,7 +7,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EVENT_TYPES } from "../schemas";
+import { CLIENT_EVENT_TYPES } from "../schemas";
 
 const NOW = () => new Date().toISOString();
 const id = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,64}$/);
@@ -30,7 +30,10 @@ const validProps: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   click: fc.record({ selector: fc.string({ maxLength: 40 }), text: fc.string({ maxLength: 40 }), href: fc.string({ maxLength: 40 }) }, { requiredKeys: [] }),
   custom: fc.record({ name: sku, properties: fc.dictionary(sku, fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.boolean()), { maxKeys: 10 }) }, { requiredKeys: ["name"] }),
 };
-const validEvent = fc.constantFrom(...EVENT_TYPES).chain((type) => validProps[type]!.map((props) => ({ type, props })));
+// Client types only (session_end and cart_abandoned are the collector's own). identify files the
+// beacon under the user's object, which the storage checks here do not follow: see test/identity.test.ts.
+const FUZZ_TYPES = CLIENT_EVENT_TYPES.filter((t) => t !== "identify");
+const validEvent = fc.constantFrom(...FUZZ_TYPES).chain((type) => validProps[type]!.map((props) => ({ type, props })));
 
 /** Ways to break one event; each names the field it breaks. */
 const breakEvent = fc.constantFrom(

@@ -58,7 +58,10 @@ describe("UserProfile Durable Object", () => {
     const { name, stub } = stubFor();
     await stub.ingest("demo", name, [record(), record(), record()]);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await stub.bufferState()).toMatchObject({ buffered: 0, flush_attempt: 0, alarm: null });
+    // The flush timer is gone; the alarm now follows the session_end timer.
+    const s = await stub.bufferState();
+    expect(s).toMatchObject({ buffered: 0, flush_attempt: 0, flush_at: null });
+    expect(s.alarm).toBe(s.timers.session_end);
   });
 
   it("flushes at once when the buffer reaches N events", async () => {

@@ -20,7 +20,7 @@ declare global {
       SITE_LIMITER?: RateLimit;
       /** JSON: {"<site>": {"origins": ["https://shop.example", "http://localhost:*"]}} */
       SITES: string;
-      /** Secret, JSON: {"<site>": {"server_keys": ["..."]}} (schemas/sites.ts). Unset: no server keys. */
+      /** Secret, JSON: {"<site>": {"server_keys": ["..."], "identity_secret": "..."}} (schemas/sites.ts). */
       SITE_SECRETS?: string;
       /** Secret. Admin routes answer 401 to everyone while it is unset. */
       ADMIN_TOKEN?: string;

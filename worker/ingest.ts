@@ -1,16 +1,17 @@
 /**
  * The ingest pipeline shared by every entry point (browser beacons, and server APIs):
- * validate each event -> enrich -> the user's Durable Object. HTTP concerns stay in routes/.
+ * validate each event -> identity -> enrich -> the user's Durable Object. HTTP concerns stay in routes/.
  * `ingest` does it for one envelope; `prepare` and `store` are its two halves, for callers
  * that gather the records of many envelopes (one per Segment message) into one call per user.
  */
-import type { Envelope, StoredRecord } from "../schemas";
+import type { CollectEvent, Envelope, IdentityStatus, StoredRecord } from "../schemas";
 import type { Env } from "./env";
 import { enrichEvents, type RequestFacts } from "./lib/enrich";
+import { resolveIdentity } from "./lib/identity";
 import { validateEvents, type Rejection } from "./lib/validate";
-import { profileStub } from "./routes/profiles";
+import { profileStub } from "../durable-objects/stub";
 import { keepRejected, rejectedRow } from "./rejections";
-import { sites } from "./sites";
+import { siteSecrets, sites } from "./sites";
 
 export interface IngestOutcome {
   accepted: number;
@@ -18,7 +19,11 @@ export interface IngestOutcome {
   rejected: Rejection[];
 }
 
-/** The object that owns a beacon: one per (site, user_id or anonymous_id). */
+/**
+ * The object that owns a beacon: one per (site, user_id or anonymous_id). Pass the envelope
+ * after identity resolution (an untrusted user_id has been removed). An anonymous object that
+ * was merged into a user forwards to the user's object itself.
+ */
 export function ownerOf(envelope: Pick<Envelope, "user_id" | "anonymous_id">): string {
   return envelope.user_id ?? envelope.anonymous_id;
 }
@@ -29,13 +34,13 @@ export interface IngestOptions {
 }
 
 /** Validate each event of an envelope and enrich the valid ones. Pure. */
-export function prepare(envelope: Envelope, facts: RequestFacts): { records: StoredRecord[]; rejected: Rejection[] } {
+export function prepare(envelope: Envelope, facts: RequestFacts, identity?: IdentityStatus): { records: StoredRecord[]; rejected: Rejection[] } {
   const { valid, rejected } = validateEvents(envelope.events);
   if (valid.length === 0) return { records: [], rejected };
-  return { records: enrichEvents(envelope, valid.map((v) => v.event), facts), rejected };
+  return { records: enrichEvents(envelope, valid.map((v) => v.event), facts, identity), rejected };
 }
 
-/** One call to the owner's object: dedup, profile, durable buffer. */
+/** One call to the owner's object: dedup, merge, profile, durable buffer. */
 export async function store(env: Env, site: string, owner: string, records: StoredRecord[]) {
   return profileStub(env, site, owner).ingest(site, owner, records);
 }
@@ -47,11 +52,41 @@ export function deferRejected(env: Envelope, rejected: Rejection[], receivedMs: 
   opts.defer(keepRejected(e, env.site, rows));
 }
 
+/**
+ * identify events name the user: without an envelope user_id the first one sets it, and every
+ * identify event of the beacon must agree with it (the others are rejected at props.user_id).
+ */
+export function claimedUser(envelope: Envelope, valid: { index: number; event: CollectEvent }[], rejected: Rejection[]) {
+  let claimed = envelope.user_id ?? null;
+  const events = valid.filter(({ index, event }) => {
+    if (event.type !== "identify") return true;
+    claimed ??= event.props.user_id;
+    if (event.props.user_id === claimed) return true;
+    rejected.push({ index, id: event.id, errors: [{ path: "props.user_id", message: "must equal the beacon's user_id" }] });
+    return false;
+  });
+  rejected.sort((a, b) => a.index - b.index);
+  return { claimed, events };
+}
+
+/** The envelope as it may be filed: an untrusted user_id removed (see lib/identity.ts), and why. */
+export async function trustedEnvelope(env: Env, envelope: Envelope, claimed: string | null): Promise<{ envelope: Envelope; identity: IdentityStatus }> {
+  const site = sites(env).get(envelope.site);
+  const who = await resolveIdentity(
+    { user_id: claimed, user_id_sig: envelope.user_id_sig ?? null },
+    { required: site?.require_identity_signature ?? false, secret: siteSecrets(env).get(envelope.site)?.identity_secret ?? null },
+  );
+  return { envelope: { ...envelope, user_id: who.user_id ?? undefined }, identity: who.identity };
+}
+
 export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts, opts: IngestOptions = {}): Promise<IngestOutcome> {
+  const { valid, rejected: refused } = validateEvents(envelope.events);
+  const { claimed, events } = claimedUser(envelope, valid, refused);
+  deferRejected(envelope, refused, facts.receivedMs, opts, env);
+  if (events.length === 0) return { accepted: 0, duplicates: 0, rejected: refused };
+  const trusted = await trustedEnvelope(env, envelope, claimed);
   const scrubParams = sites(env).get(envelope.site)?.scrub_params ?? [];
-  const { records, rejected } = prepare(envelope, { ...facts, scrubParams });
-  deferRejected(envelope, rejected, facts.receivedMs, opts, env);
-  if (records.length === 0) return { accepted: 0, duplicates: 0, rejected };
-  const result = await store(env, envelope.site, ownerOf(envelope), records);
-  return { accepted: result.accepted, duplicates: result.duplicates, rejected };
+  const records = enrichEvents(trusted.envelope, events.map((v) => v.event), { ...facts, scrubParams }, trusted.identity);
+  const result = await store(env, envelope.site, ownerOf(trusted.envelope), records);
+  return { accepted: result.accepted, duplicates: result.duplicates, rejected: refused };
 }

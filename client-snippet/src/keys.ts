@@ -4,7 +4,10 @@
  * The compiler checks that every listed key exists on that type's props; test/keys.test.ts
  * checks the other direction (no schema key missing) against schemas/events.ts.
  */
-import type { EventType, PropsOf } from "../../schemas";
+import type { ClientEventType, PropsOf } from "../../schemas";
+
+/** What the snippet sends: identify is carried by the envelope's user_id instead. */
+export type SnippetEventType = Exclude<ClientEventType, "identify">;
 
 export const KEYS = {
   page_view: "url title path",
@@ -19,13 +22,13 @@ export const KEYS = {
   form_submit: "form_id",
   click: "selector text href",
   custom: "name properties",
-} as const satisfies Record<EventType, string>;
+} as const satisfies Record<SnippetEventType, string>;
 
 /** Props that are numbers on the wire; data attributes are strings and are converted. */
 export const NUMERIC = /^(position|price|quantity|revenue|results_count)$/;
 
 type Split<S extends string> = S extends `${infer A} ${infer B}` ? A | Split<B> : S;
-type Unknown = { [T in EventType]: Exclude<Split<(typeof KEYS)[T]>, keyof PropsOf<T>> }[EventType];
+type Unknown = { [T in SnippetEventType]: Exclude<Split<(typeof KEYS)[T]>, keyof PropsOf<T>> }[SnippetEventType];
 type MustBeNever<T extends never> = T;
 /** Does not compile when KEYS lists a key that the schema does not have. */
 export type KeysCheck = MustBeNever<Unknown>;

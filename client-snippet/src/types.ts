@@ -3,7 +3,7 @@
  * erased by esbuild), so the snippet cannot drift from what the collector validates and
  * zod is never bundled.
  */
-import type { Context, Envelope, EventType, PropsOf } from "../../schemas";
+import type { ClientEventType, Context, Envelope, EventType, PropsOf } from "../../schemas";
 
 export type { Context, EventType, PropsOf };
 
@@ -80,7 +80,7 @@ export interface Ids {
 
 export interface Client {
   /** A typed event; props are checked against the collector's schema at compile time. */
-  track<T extends EventType>(type: T, props: PropsOf<T>): void;
+  track<T extends Exclude<ClientEventType, "identify">>(type: T, props: PropsOf<T>): void;
   /** Any other name is sent as a `custom` event {name, properties}. */
   track<N extends string>(name: N & (N extends EventType ? never : unknown), properties?: Flat): void;
   /** A page_view of the current location. */

@@ -2,10 +2,12 @@
 import envelope from "./envelope.json";
 import event from "./event.json";
 import events_add_to_cart from "./events/add_to_cart.json";
+import events_cart_abandoned from "./events/cart_abandoned.json";
 import events_click from "./events/click.json";
 import events_custom from "./events/custom.json";
 import events_engagement from "./events/engagement.json";
 import events_form_submit from "./events/form_submit.json";
+import events_identify from "./events/identify.json";
 import events_page_view from "./events/page_view.json";
 import events_product_click from "./events/product_click.json";
 import events_product_view from "./events/product_view.json";
@@ -13,15 +15,18 @@ import events_purchase from "./events/purchase.json";
 import events_remove_from_cart from "./events/remove_from_cart.json";
 import events_scroll_depth from "./events/scroll_depth.json";
 import events_search from "./events/search.json";
+import events_session_end from "./events/session_end.json";
 
 export const jsonSchemas: Record<string, unknown> = {
   "envelope.json": envelope,
   "event.json": event,
   "events/add_to_cart.json": events_add_to_cart,
+  "events/cart_abandoned.json": events_cart_abandoned,
   "events/click.json": events_click,
   "events/custom.json": events_custom,
   "events/engagement.json": events_engagement,
   "events/form_submit.json": events_form_submit,
+  "events/identify.json": events_identify,
   "events/page_view.json": events_page_view,
   "events/product_click.json": events_product_click,
   "events/product_view.json": events_product_view,
@@ -29,4 +34,5 @@ export const jsonSchemas: Record<string, unknown> = {
   "events/remove_from_cart.json": events_remove_from_cart,
   "events/scroll_depth.json": events_scroll_depth,
   "events/search.json": events_search,
+  "events/session_end.json": events_session_end,
 };

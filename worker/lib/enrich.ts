@@ -5,7 +5,7 @@
 import { isbot } from "isbot";
 import UAParser from "ua-parser-js";
 import { redactEmails, scrubUrl } from "./scrub";
-import type { CollectEvent, Context, Envelope, Geo, PageInfo, StoredRecord, UserAgentInfo } from "../../schemas";
+import type { CollectEvent, Context, Envelope, Geo, IdentityStatus, PageInfo, StoredRecord, UserAgentInfo } from "../../schemas";
 
 const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v.slice(0, 256) : null);
 const num = (v: unknown): number | null => {
@@ -133,8 +133,8 @@ export function scrubProps(props: Record<string, unknown>, scrubParams: readonly
   return out ?? props;
 }
 
-/** Envelope + validated events + request facts -> stored records. */
-export function enrichEvents(env: Envelope, events: readonly CollectEvent[], facts: RequestFacts): StoredRecord[] {
+/** Envelope + validated events + request facts -> stored records. `identity`: see worker/lib/identity.ts. */
+export function enrichEvents(env: Envelope, events: readonly CollectEvent[], facts: RequestFacts, identity: IdentityStatus = env.user_id ? "asserted" : "none"): StoredRecord[] {
   const geo = geoFromCf(facts.cf);
   const ua = parseUserAgent(facts.userAgent);
   const bot = detectBot(facts.userAgent, facts.cf, facts.serverKey);
@@ -154,6 +154,7 @@ export function enrichEvents(env: Envelope, events: readonly CollectEvent[], fac
       props,
       anonymous_id: env.anonymous_id,
       user_id: env.user_id ?? null,
+      identity,
       session_id: env.session_id ?? null,
       client_ts: e.ts,
       sent_at: env.sent_at,

@@ -22,6 +22,18 @@ describe("validateEvents", () => {
     const r = validateEvents([{ id: "a", type: "teleport", ts, props: {} }]);
     expect(r.rejected[0]!.errors[0]!.path).toBe("type");
   });
+  it("refuses the collector's own event types from clients, naming the type", () => {
+    const r = validateEvents([
+      { id: "a", type: "session_end", ts, props: { session_id: "s", started_at: ts, last_activity: ts, duration_ms: 0, pages: 0, events: 1 } },
+      { id: "b", type: "cart_abandoned", ts, props: {} },
+      { id: "c", type: "identify", ts, props: { user_id: "u-1" } },
+    ]);
+    expect(r.valid.map((v) => v.index)).toEqual([2]);
+    expect(r.rejected).toEqual([
+      { index: 0, id: "a", errors: [{ path: "type", message: expect.stringContaining("clients may not send") }] },
+      { index: 1, id: "b", errors: [{ path: "type", message: expect.stringContaining("cart_abandoned is made by the collector") }] },
+    ]);
+  });
 });
 
 describe("parseEnvelope", () => {

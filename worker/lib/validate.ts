@@ -1,6 +1,6 @@
 /** Turning untrusted JSON into an envelope and per-event verdicts. Pure; no Workers APIs. */
 import type { z } from "zod";
-import { envelopeSchema, eventSchema, type CollectEvent, type Envelope } from "../../schemas";
+import { envelopeSchema, eventSchema, SERVER_EVENT_TYPES, type CollectEvent, type Envelope } from "../../schemas";
 
 export interface FieldError {
   path: string;
@@ -48,6 +48,11 @@ export function validateEvents(events: readonly unknown[]): EventVerdicts {
   const valid: EventVerdicts["valid"] = [];
   const rejected: Rejection[] = [];
   events.forEach((raw, index) => {
+    const type = raw && typeof raw === "object" ? (raw as { type?: unknown }).type : undefined;
+    if (typeof type === "string" && (SERVER_EVENT_TYPES as readonly string[]).includes(type)) {
+      rejected.push({ index, id: idOf(raw), errors: [{ path: "type", message: `${type} is made by the collector itself; clients may not send it` }] });
+      return;
+    }
     const r = eventSchema.safeParse(raw);
     if (r.success) valid.push({ index, event: r.data });
     else rejected.push({ index, id: idOf(raw), errors: toFieldErrors(r.error.issues) });

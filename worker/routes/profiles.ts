@@ -1,23 +1,61 @@
-/** GET /v1/profiles/:site/:id — the rolling profile, straight from the user's object. */
-import { Hono } from "hono";
+/**
+ * Profiles, all behind the admin token:
+ *   GET    /v1/profiles/:site/:id          the rolling profile, straight from the user's object
+ *   GET    /v1/profiles/:site/:id/stream   live updates: Server-Sent Events, or WebSocket on Upgrade
+ *   GET    /v1/profiles/:site/:id/export   everything held about the person
+ *   DELETE /v1/profiles/:site/:id          erase the person (and write a deletion record to the lake)
+ */
+import { Hono, type Context } from "hono";
 import type { Env } from "../env";
 import { adminAuth } from "../middleware/admin-auth";
 import { sites } from "../sites";
+import { profileStub } from "../../durable-objects/stub";
 
-/** One object per (site, user id or anonymous id). */
-export function profileStub(env: Env, site: string, id: string) {
-  return env.PROFILES.get(env.PROFILES.idFromName(`${site}:${id}`));
-}
+export { profileStub } from "../../durable-objects/stub";
 
 export const profiles = new Hono<{ Bindings: Env }>();
 
 profiles.use("*", adminAuth);
 
+/** The object for :site/:id, or an answer naming what is wrong with them. */
+function target(c: Context<{ Bindings: Env }>) {
+  const { site, id } = c.req.param() as { site: string; id: string };
+  if (!sites(c.env).get(site)) return { error: c.json({ error: "unknown site", details: [{ path: "site", message: `no site "${site.slice(0, 64)}" is configured` }] }, 404) };
+  if (id.length > 128) return { error: c.json({ error: "id is longer than 128 characters", details: [{ path: "id", message: "at most 128 characters" }] }, 400) };
+  return { site, id, stub: profileStub(c.env, site, id) };
+}
+
 profiles.get("/:site/:id", async (c) => {
-  const { site, id } = c.req.param();
-  if (!sites(c.env).get(site)) return c.json({ error: "unknown site" }, 404);
-  if (id.length > 128) return c.json({ error: "id is longer than 128 characters" }, 400);
-  const profile = await profileStub(c.env, site, id).getProfile();
+  const t = target(c);
+  if ("error" in t) return t.error;
+  const profile = await t.stub.getProfile();
   if (!profile) return c.json({ error: "no profile for this id" }, 404);
   return c.json(profile);
+});
+
+profiles.get("/:site/:id/stream", async (c) => {
+  const t = target(c);
+  if ("error" in t) return t.error;
+  const upgrade = c.req.header("upgrade");
+  if (upgrade && upgrade.toLowerCase() !== "websocket") return c.json({ error: "only WebSocket upgrades are supported", details: [{ path: "upgrade", message: "expected websocket" }] }, 426);
+  // The object owns its subscribers; the original request (and its Upgrade) goes to it as is.
+  const url = `https://profile/stream?site=${encodeURIComponent(t.site)}&id=${encodeURIComponent(t.id)}`;
+  return t.stub.fetch(new Request(url, { headers: c.req.raw.headers }));
+});
+
+profiles.get("/:site/:id/export", async (c) => {
+  const t = target(c);
+  if ("error" in t) return t.error;
+  const doc = await t.stub.exportAll(t.site, t.id);
+  if (!doc) return c.json({ error: "nothing is held for this id" }, 404);
+  c.header("content-disposition", `attachment; filename="profile-${t.site}-${encodeURIComponent(t.id)}.json"`);
+  return c.json(doc);
+});
+
+profiles.delete("/:site/:id", async (c) => {
+  const t = target(c);
+  if ("error" in t) return t.error;
+  const res = await t.stub.erase(t.site, t.id);
+  if (!res) return c.json({ error: "nothing is held for this id" }, 404);
+  return c.json({ erased: true, ...res });
 });
