@@ -13,6 +13,8 @@ const SITES = JSON.stringify({
   secure: { origins: [], require_identity_signature: true },
   // Timer tests: sessions end after 2 s idle, carts are abandoned after 1 s idle.
   timers: { origins: [], session_timeout_seconds: 2, cart_abandon_seconds: 1 },
+  consent: { origins: [], consent_mode: "required" },
+  botdrop: { origins: [], bot_action: "drop", bot_threshold: 70 },
 });
 const SITE_SECRETS = JSON.stringify({
   demo: { server_keys: ["test-server-key", "test-server-key-2"] },

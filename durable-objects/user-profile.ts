@@ -14,6 +14,8 @@ import { tuning, type Env, type Tuning } from "../worker/env";
 import { fault, InjectedFault } from "../worker/faults";
 import { sites } from "../worker/sites";
 import { backoffMs } from "./backoff";
+import { emptyBotState, scoreEvent, type BotState } from "./bot-score";
+import { consentStep, HOLD_MAX_AGE_MS, HOLD_MAX_EVENTS, type ConsentState } from "./consent";
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES, splitBySize } from "./chunks";
 import { erasureKey, tombstoneHash, type ErasureRecord } from "./erasure";
 import { mergeProfiles } from "./merge";
@@ -33,7 +35,12 @@ export interface IngestOptions {
   /** Set when an anonymous object that was merged into this user forwards its beacon. */
   forwardedFrom?: string;
   hops?: number;
+  /** The beacon's consent, for sites with consent_mode "required" (consent.ts). */
+  consent?: ConsentState;
 }
+
+/** The profile as readers and subscribers get it: the pure view plus bot and consent state. */
+export type LiveProfileView = ProfileView & { bot: { score: number; reasons: string[] }; consent: { state: ConsentState; held_events: number } };
 
 export interface FlushResult {
   sent: number;
@@ -83,6 +90,7 @@ export class UserProfile extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS timers (name TEXT PRIMARY KEY, due INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS merged (anon_id TEXT PRIMARY KEY, outcome TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS tombstone (h TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS held (id TEXT PRIMARY KEY, at INTEGER NOT NULL, rec TEXT NOT NULL) WITHOUT ROWID;
     `);
     this.flushAttempt = Number(this.meta("flush_attempt") ?? 0);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -103,7 +111,7 @@ export class UserProfile extends DurableObject<Env> {
         this.planPrune(now);
       });
       await this.armAlarm();
-      return profileStub(this.env, site, into).ingest(site, into, records, { forwardedFrom: id, hops: hops + 1 });
+      return profileStub(this.env, site, into).ingest(site, into, records, { forwardedFrom: id, hops: hops + 1, consent: opts.consent });
     }
     const snapshots = await this.collectMerges(site, id, records, opts.forwardedFrom);
 
@@ -136,19 +144,24 @@ export class UserProfile extends DurableObject<Env> {
         }
         fresh.push(r);
       }
+      // Consent first: held events are neither profiled nor sent; denial purges them.
+      const { process, denied } = this.applyConsent(site, fresh, opts.consent, now);
       const applied: StoredRecord[] = [];
-      if (fresh.length || merged.length) {
+      if (process.length || merged.length) {
         const p = profile ? structuredClone(profile) : emptyProfile(site, id);
         const tc = this.timerConfig(site);
+        const guard = this.botGuard(site);
         // Event-time order keeps "latest" fields right when a batch arrives out of order.
-        fresh.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
-        for (const r of fresh) {
+        process.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+        for (const r of process) {
           // A timer that fell due before this event (a late batch) fires first.
           applied.push(...this.fireTimers(p, Date.parse(r.ts), now, tc));
+          if (!guard.score(r, p)) continue; // a bot, on a site that drops them
           this.buffer(r);
           applyEvent(p, r, this.cfg.halfLifeMs, tc.sessionTimeoutMs);
           applied.push(r);
         }
+        guard.save();
         this.saveProfile(p);
         this.syncTimers(p, tc);
         if (this.buffered() > 0) this.planFlush(now);
@@ -158,7 +171,7 @@ export class UserProfile extends DurableObject<Env> {
       noteDuplicates(this.sql, duplicate_ids.length, now);
       // Duplicates alone also need a flush: it reports their count (stats.ts).
       if (duplicate_ids.length) this.planFlush(now);
-      return { accepted: fresh.length, duplicates: duplicate_ids.length, duplicate_ids, profile: applied.length || merged.length ? profile : null, applied, merged };
+      return { accepted: fresh.length - denied, duplicates: duplicate_ids.length, duplicate_ids, profile: applied.length || merged.length ? profile : null, applied, merged };
     });
     if (result.profile) {
       this.profile = result.profile;
@@ -208,7 +221,7 @@ export class UserProfile extends DurableObject<Env> {
 
   // --- reading and subscribing ---------------------------------------------------------------
 
-  async getProfile(): Promise<ProfileView | null> {
+  async getProfile(): Promise<LiveProfileView | null> {
     const into = this.meta("merged_into");
     if (into) return profileStub(this.env, this.meta("site")!, into).getProfile();
     return this.view();
@@ -268,6 +281,8 @@ export class UserProfile extends DurableObject<Env> {
       merged_into: into,
       merged_anonymous_ids: merged.map((m) => ({ anonymous_id: m.anon_id, outcome: m.outcome, at: new Date(m.at).toISOString() })),
       buffered_events: this.sql.exec<{ rec: string }>("SELECT rec FROM buffer ORDER BY seq").toArray().map((r) => JSON.parse(r.rec) as StoredRecord),
+      consent: this.meta("consent") ?? "unknown",
+      held_events: this.sql.exec<{ rec: string }>("SELECT rec FROM held ORDER BY at").toArray().map((r) => JSON.parse(r.rec) as StoredRecord),
       event_ids: this.sql.exec<{ id: string; at: number }>("SELECT id, at FROM seen ORDER BY at").toArray().map((r) => ({ id: r.id, at: new Date(r.at).toISOString() })),
       timers: Object.fromEntries(Object.entries(this.timers()).map(([k, v]) => [k, new Date(v).toISOString()])),
       merged_objects: mergedObjects.filter(Boolean),
@@ -313,6 +328,7 @@ export class UserProfile extends DurableObject<Env> {
       }
       this.sql.exec("DELETE FROM seen");
       this.sql.exec("DELETE FROM buffer");
+      this.sql.exec("DELETE FROM held");
       this.sql.exec("DELETE FROM merged");
       this.sql.exec("DELETE FROM timers");
       this.sql.exec("DELETE FROM meta");
@@ -463,6 +479,7 @@ export class UserProfile extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("DELETE FROM seen WHERE at < ?", now - this.cfg.dedupTtlMs);
       this.sql.exec("DELETE FROM tombstone WHERE at < ?", now - this.cfg.dedupTtlMs);
+      this.sql.exec("DELETE FROM held WHERE at < ?", now - HOLD_MAX_AGE_MS);
       this.clearTimer("prune");
       this.planPrune(now);
     });
@@ -500,9 +517,73 @@ export class UserProfile extends DurableObject<Env> {
     this.subs.publish({ type: "profile", events: applied.map((r) => ({ id: r.id, type: r.type, ts: r.ts })), profile: this.view() });
   }
 
-  private view(): ProfileView | null {
+  private view(): LiveProfileView | null {
     const p = this.loadProfile();
-    return p ? viewProfile(p, Date.now(), this.cfg.halfLifeMs) : null;
+    if (!p) return null;
+    const bot = this.botState();
+    const held = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM held").one().n;
+    return { ...viewProfile(p, Date.now(), this.cfg.halfLifeMs), bot: { score: bot.score, reasons: bot.reasons }, consent: { state: (this.meta("consent") as ConsentState | null) ?? "unknown", held_events: held } };
+  }
+
+  // --- consent buffer and bot scoring (consent.ts, bot-score.ts) ------------------------------
+
+  /**
+   * Decides, inside the ingest transaction, which new events are processed now: with
+   * consent_mode "required", events wait in `held` until consent is granted (then they are
+   * released, oldest first) or denied (then they and the beacon's events are discarded).
+   */
+  private applyConsent(site: string, fresh: StoredRecord[], incoming: ConsentState | undefined, now: number): { process: StoredRecord[]; denied: number } {
+    const mode = sites(this.env).get(site)?.consent_mode ?? "off";
+    const stored = (this.meta("consent") as ConsentState | null) ?? "unknown";
+    const step = consentStep(mode, stored, incoming);
+    if (step.state !== stored) this.setMeta("consent", step.state);
+    if (step.purge) this.sql.exec("DELETE FROM held");
+    if (step.action === "drop") return { process: [], denied: fresh.length };
+    if (step.action === "hold") {
+      for (const r of fresh) this.sql.exec("INSERT OR IGNORE INTO held (id, at, rec) VALUES (?, ?, ?)", r.id, Date.parse(r.ts) || now, JSON.stringify(r));
+      const over = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM held").one().n - HOLD_MAX_EVENTS;
+      if (over > 0) this.sql.exec("DELETE FROM held WHERE id IN (SELECT id FROM held ORDER BY at LIMIT ?)", over);
+      if (fresh.length) this.planPrune(now);
+      return { process: [], denied: 0 };
+    }
+    if (!step.release) return { process: fresh, denied: 0 };
+    const released = this.sql.exec<{ rec: string }>("SELECT rec FROM held ORDER BY at").toArray().map((r) => JSON.parse(r.rec) as StoredRecord);
+    this.sql.exec("DELETE FROM held");
+    return { process: [...released, ...fresh], denied: 0 };
+  }
+
+  private botState(): BotState {
+    const raw = this.meta("bot");
+    return raw ? (JSON.parse(raw) as BotState) : emptyBotState();
+  }
+
+  /** Scores events in order against the user's own history; false means "drop this one". */
+  private botGuard(site: string) {
+    const cfg = sites(this.env).get(site);
+    const action = cfg?.bot_action ?? "flag";
+    const threshold = cfg?.bot_threshold ?? 70;
+    let state = this.botState();
+    let changed = false;
+    let dropped = 0;
+    return {
+      score: (r: StoredRecord, p: Profile): boolean => {
+        const known = new Set([...p.recent_products.map((x) => x.product_id), ...p.cart.items.map((x) => x.product_id)]);
+        const cur = p.sessions.current;
+        state = scoreEvent(state, r, { knownProducts: known, sessionPages: cur && (cur.id === r.session_id || !r.session_id) ? cur.pages : 0 });
+        changed = true;
+        r.bot_score = state.score;
+        r.bot_reasons = state.reasons;
+        if (action === "drop" && state.score >= threshold) {
+          dropped++;
+          return false;
+        }
+        return true;
+      },
+      save: () => {
+        if (changed) this.setMeta("bot", JSON.stringify(state));
+        if (dropped) this.setMeta("bot_dropped", String(Number(this.meta("bot_dropped") ?? 0) + dropped));
+      },
+    };
   }
 
   private claim(site: string, id: string): void {
@@ -513,7 +594,7 @@ export class UserProfile extends DurableObject<Env> {
   }
 
   private holdsAnything(): boolean {
-    return !!this.meta("site") || this.buffered() > 0;
+    return !!this.meta("site") || this.buffered() > 0 || this.sql.exec("SELECT 1 FROM held LIMIT 1").toArray().length > 0;
   }
 
   /** Every id already seen here or tombstoned (read-only check). */

@@ -1,5 +1,5 @@
 /** The beacon envelope of POST /v1/collect. Events are validated one by one (see validate.ts). */
-import { array, number, strictObject, string, unknown, url, type z } from "zod";
+import { array, number, strictObject, string, unknown, url, type z, enum as oneOf } from "zod";
 import { isoTime } from "./events";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -24,6 +24,8 @@ export const envelopeSchema = strictObject({
   /** Hex HMAC-SHA256 of user_id with the site's identity_secret (see README, Identity). */
   user_id_sig: string().regex(/^[0-9a-fA-F]{64}$/, "expected 64 hex characters (HMAC-SHA256 of user_id)").optional(),
   session_id: userRef.optional(),
+  /** The visitor's consent, for sites with consent_mode "required" (see durable-objects/consent.ts). */
+  consent: oneOf(["granted", "denied", "unknown"]).optional(),
   sent_at: isoTime,
   context: contextSchema.optional(),
   // Each element is checked on its own, so one bad event does not sink the batch.

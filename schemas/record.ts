@@ -64,6 +64,9 @@ export interface StoredRecord {
   bot: boolean;
   locale: string | null;
   timezone: string | null;
+  /** Behavioural bot score (0..100) from the user's own history, and its reasons (durable-objects/bot-score.ts). */
+  bot_score?: number;
+  bot_reasons?: string[];
 }
 
 /** One Queue message: a chunk of a Durable Object's buffer, with a stable id. */

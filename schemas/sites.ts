@@ -1,5 +1,5 @@
 /** Site configuration, read from the SITES variable (JSON) in wrangler.toml. */
-import { array, boolean, number, record, strictObject, string, type z } from "zod";
+import { array, boolean, enum as oneOf, number, record, strictObject, string, type z } from "zod";
 
 export const originPattern = string()
   .regex(/^https?:\/\/[A-Za-z0-9.*-]+(:(\d+|\*))?$/, "expected an origin such as https://shop.example, https://*.shop.example or http://localhost:*");
@@ -19,6 +19,11 @@ export const siteConfigSchema = strictObject({
   scrub_params: array(string().min(1).max(64)).max(100).default([]),
   /** Public key for the Segment-compatible API from browsers: bound to `origins`, events only. */
   browser_key: writeKey.optional(),
+  /** "required": events of a user without consent are held in their object until granted (then released) or denied (then purged). */
+  consent_mode: oneOf(["off", "required"]).default("off"),
+  /** What a behavioural bot score at or over bot_threshold does: flag the events (bot_score in the lake) or drop them. */
+  bot_action: oneOf(["flag", "drop"]).default("flag"),
+  bot_threshold: number().int().min(1).max(100).default(70),
 });
 /** Per-site secrets, read from the SITE_SECRETS secret (JSON). Every field is optional. */
 export const siteSecretsSchema = strictObject({

@@ -41,8 +41,8 @@ export function prepare(envelope: Envelope, facts: RequestFacts, identity?: Iden
 }
 
 /** One call to the owner's object: dedup, merge, profile, durable buffer. */
-export async function store(env: Env, site: string, owner: string, records: StoredRecord[]) {
-  return profileStub(env, site, owner).ingest(site, owner, records);
+export async function store(env: Env, site: string, owner: string, records: StoredRecord[], consent?: Envelope["consent"]) {
+  return profileStub(env, site, owner).ingest(site, owner, records, consent ? { consent } : {});
 }
 
 /** Refused events are kept in rejected/ (see rejections.ts), off the answer's path. */
@@ -87,6 +87,6 @@ export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts, 
   const trusted = await trustedEnvelope(env, envelope, claimed);
   const scrubParams = sites(env).get(envelope.site)?.scrub_params ?? [];
   const records = enrichEvents(trusted.envelope, events.map((v) => v.event), { ...facts, scrubParams }, trusted.identity);
-  const result = await store(env, envelope.site, ownerOf(trusted.envelope), records);
+  const result = await store(env, envelope.site, ownerOf(trusted.envelope), records, envelope.consent);
   return { accepted: result.accepted, duplicates: result.duplicates, rejected: refused };
 }
