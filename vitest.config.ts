@@ -10,7 +10,7 @@ const SITES = JSON.stringify({
   "obs-ae": { origins: [] },
   "obs-dlq": { origins: [] },
   // Identity tests: user ids must be signed with SITE_SECRETS.secure.identity_secret.
-  secure: { origins: [], require_identity_signature: true },
+  secure: { origins: ["https://secure.example"], require_identity_signature: true, browser_key: "secure-browser-key" },
   // Timer tests: sessions end after 2 s idle, carts are abandoned after 1 s idle.
   timers: { origins: [], session_timeout_seconds: 2, cart_abandon_seconds: 1 },
   consent: { origins: [], consent_mode: "required" },
@@ -19,7 +19,7 @@ const SITES = JSON.stringify({
 const SITE_SECRETS = JSON.stringify({
   demo: { server_keys: ["test-server-key", "test-server-key-2"] },
   shop: { server_keys: ["shop-server-key"] },
-  secure: { identity_secret: "test-identity-secret-0123456789" },
+  secure: { identity_secret: "test-identity-secret-0123456789", server_keys: ["secure-server-key"] },
 });
 
 export default defineConfig({

@@ -12,7 +12,7 @@
 import { Hono, type Context } from "hono";
 import type { StoredRecord } from "../../schemas";
 import type { Env } from "../env";
-import { ownerOf, prepare, store } from "../ingest";
+import { ownerOf, prepare, store, trustedEnvelope } from "../ingest";
 import { parseJson } from "../lib/body";
 import { matchKey, writeKeyOf } from "../lib/keys";
 import { locationAsCf, mapMessage, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, SEGMENT_TYPES, translatePath, type SegmentType } from "../lib/segment";
@@ -102,7 +102,12 @@ segment.post(ROUTE, async (c) => {
       if (!m.ok) return void rejected.push({ index, messageId: m.messageId, errors: m.errors });
       if (m.ignored.length) ignored.push({ index, messageId: m.messageId, fields: m.ignored });
       const cf = key.kind === "server" ? locationAsCf(m.location) : facts.cf;
-      const p = prepare(m.envelope, { ...facts, cf, userAgent: m.userAgent });
+      // A server key's userId is the site's own word; a browser key's goes through the site's
+      // identity policy like /v1/collect (Segment messages carry no signature, so a site that
+      // requires signed ids keeps browser-key events under the anonymous id, "unverified").
+      const who = key.kind === "server" ? { envelope: m.envelope, identity: m.envelope.user_id ? ("verified" as const) : ("none" as const) } : await trustedEnvelope(c.env, m.envelope, m.envelope.user_id ?? null);
+      m.envelope = who.envelope;
+      const p = prepare(m.envelope, { ...facts, cf, userAgent: m.userAgent }, who.identity);
       if (p.rejected.length) return void rejected.push({ index, messageId: m.messageId, errors: p.rejected.flatMap((r) => r.errors.map((e) => ({ ...e, path: translatePath(e.path, m.paths) }))) });
       const owner = ownerOf(m.envelope);
       const list = byOwner.get(owner);
