@@ -85,8 +85,7 @@ export class UserProfile extends DurableObject<Env> {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS seen_at ON seen(at);
-      CREATE TABLE IF NOT EXISTS buffer (seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk TEXT, bytes INTEGER NOT NULL, rec TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS buffer (seq INTEGER PRIMARY KEY, chunk TEXT, n INTEGER NOT NULL, bytes INTEGER NOT NULL, rec TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS timers (name TEXT PRIMARY KEY, due INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS merged (anon_id TEXT PRIMARY KEY, outcome TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS tombstone (h TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
@@ -117,6 +116,7 @@ export class UserProfile extends DurableObject<Env> {
 
     const now = Date.now();
     const result = this.ctx.storage.transactionSync(() => {
+      this.staged = []; // nothing from a rolled-back transaction
       this.claim(site, id);
       let profile = this.loadProfile();
       const merged: string[] = [];
@@ -162,6 +162,7 @@ export class UserProfile extends DurableObject<Env> {
           applied.push(r);
         }
         guard.save();
+        this.writeBuffer();
         this.saveProfile(p);
         this.syncTimers(p, tc);
         if (this.buffered() > 0) this.planFlush(now);
@@ -280,7 +281,7 @@ export class UserProfile extends DurableObject<Env> {
       profile: this.view(),
       merged_into: into,
       merged_anonymous_ids: merged.map((m) => ({ anonymous_id: m.anon_id, outcome: m.outcome, at: new Date(m.at).toISOString() })),
-      buffered_events: this.sql.exec<{ rec: string }>("SELECT rec FROM buffer ORDER BY seq").toArray().map((r) => JSON.parse(r.rec) as StoredRecord),
+      buffered_events: this.sql.exec<{ rec: string }>("SELECT rec FROM buffer ORDER BY seq").toArray().flatMap((r) => JSON.parse(r.rec) as StoredRecord[]),
       consent: this.meta("consent") ?? "unknown",
       held_events: this.sql.exec<{ rec: string }>("SELECT rec FROM held ORDER BY at").toArray().map((r) => JSON.parse(r.rec) as StoredRecord),
       event_ids: this.sql.exec<{ id: string; at: number }>("SELECT id, at FROM seen ORDER BY at").toArray().map((r) => ({ id: r.id, at: new Date(r.at).toISOString() })),
@@ -441,8 +442,10 @@ export class UserProfile extends DurableObject<Env> {
     const site = this.meta("site");
     const tc = this.timerConfig(site);
     const res = this.ctx.storage.transactionSync(() => {
+      this.staged = [];
       const p = structuredClone(profile);
       const applied = this.fireTimers(p, now, now, tc);
+      this.writeBuffer();
       this.saveProfile(p);
       this.syncTimers(p, tc);
       if (this.buffered() > 0) this.planFlush(now);
@@ -614,9 +617,24 @@ export class UserProfile extends DurableObject<Env> {
     return this.sql.exec("SELECT 1 FROM tombstone LIMIT 1").toArray().length > 0;
   }
 
+  /**
+   * Buffered records are written as one row per beacon (a JSON array, split under the queue's
+   * message size), not one row per event: rows written are what SQLite storage is billed by.
+   * buffer() stages inside a transaction; writeBuffer() writes the staged rows before it ends.
+   */
+  private staged: { json: string; bytes: number }[] = [];
+
   private buffer(r: StoredRecord): void {
     const json = JSON.stringify(r);
-    this.sql.exec("INSERT INTO buffer (bytes, rec) VALUES (?, ?)", json.length, json);
+    this.staged.push({ json, bytes: json.length + 1 });
+  }
+
+  private writeBuffer(): void {
+    const staged = this.staged;
+    this.staged = [];
+    for (const run of splitBySize(staged, MAX_MESSAGE_BYTES - 1024)) {
+      this.sql.exec("INSERT INTO buffer (n, bytes, rec) VALUES (?, ?, ?)", run.length, run.reduce((a, x) => a + x.bytes, 0), `[${run.map((x) => x.json).join(",")}]`);
+    }
   }
 
   private assignChunks(): void {
@@ -627,7 +645,9 @@ export class UserProfile extends DurableObject<Env> {
     if (!gen) this.setMeta("generation", (gen = crypto.randomUUID().slice(0, 8)));
     const prefix = `${this.ctx.id.toString().slice(0, 16)}-${gen}`;
     for (const run of splitBySize(rows, MAX_MESSAGE_BYTES)) {
-      const chunk = `${prefix}-${run[0]!.seq}`;
+      // seq restarts when the buffer empties (no AUTOINCREMENT: it costs a row write per
+      // insert), so the id gets its own randomness; it is stored, so re-sends keep it.
+      const chunk = `${prefix}-${crypto.randomUUID().slice(0, 13)}`;
       this.sql.exec("UPDATE buffer SET chunk = ? WHERE seq BETWEEN ? AND ? AND chunk IS NULL", chunk, run[0]!.seq, run[run.length - 1]!.seq);
     }
   }
@@ -638,13 +658,13 @@ export class UserProfile extends DurableObject<Env> {
       let c = byChunk.get(row.chunk);
       if (!c) byChunk.set(row.chunk, (c = { bytes: 64, body: { v: 1, chunk: row.chunk, site, records: [] } }));
       c.bytes += row.bytes + 1;
-      c.body.records.push(JSON.parse(row.rec) as StoredRecord);
+      c.body.records.push(...(JSON.parse(row.rec) as StoredRecord[]));
     }
     return [...byChunk.values()];
   }
 
   private buffered(): number {
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM buffer").one().n;
+    return this.sql.exec<{ n: number }>("SELECT coalesce(sum(n), 0) AS n FROM buffer").one().n;
   }
 
   private loadProfile(): Profile | null {

@@ -102,7 +102,7 @@ describe("identity verification (site requires signed user ids)", () => {
       expect(await res.json()).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
       const p = await profile("secure", anon);
       expect(p).toMatchObject({ id: anon, user_id: null, identity: "none", counts: { page_view: 1, identify: 1 } });
-      const buffered = await runInDurableObject(stub("secure", anon), (_i, state) => state.storage.sql.exec<{ rec: string }>("SELECT rec FROM buffer").toArray().map((r) => JSON.parse(r.rec)));
+      const buffered = await runInDurableObject(stub("secure", anon), (_i, state) => state.storage.sql.exec<{ rec: string }>("SELECT rec FROM buffer").toArray().flatMap((r) => JSON.parse(r.rec)));
       expect(buffered.map((r: any) => [r.user_id, r.identity])).toEqual([[null, "unverified"], [null, "unverified"]]);
       expect(JSON.stringify(buffered)).not.toContain(sig ?? "no-sig");
     }
