@@ -17,30 +17,46 @@ export async function readLimitedText(req: Request, maxBytes: number): Promise<B
     return { ok: false, status: 413, error: `body is ${declared} bytes; the limit is ${maxBytes}` };
   }
   if (!req.body) return { ok: false, status: 400, error: "empty body" };
-  const reader = req.body.getReader();
+  const r = await readStreamText(req.body, maxBytes);
+  if (r.ok) return r;
+  if (r.reason === "over") return { ok: false, status: 413, error: `body is over the limit of ${maxBytes} bytes` };
+  return { ok: false, status: 400, error: r.reason === "empty" ? "empty body" : r.reason === "utf8" ? "body is not valid UTF-8" : "body could not be read" };
+}
+
+export type StreamText = { ok: true; text: string } | { ok: false; reason: "over" | "empty" | "utf8" | "read" };
+
+/** A byte stream as UTF-8 text, stopping (and cancelling) as soon as it passes maxBytes. */
+export async function readStreamText(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<StreamText> {
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return { ok: false, status: 413, error: `body is over the limit of ${maxBytes} bytes` };
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        return { ok: false, reason: "over" };
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch {
+    return { ok: false, reason: "read" };
   }
-  if (size === 0) return { ok: false, status: 400, error: "empty body" };
-  const buf = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    buf.set(c, off);
-    off += c.byteLength;
+  if (size === 0) return { ok: false, reason: "empty" };
+  const buf = chunks.length === 1 ? chunks[0]! : new Uint8Array(size);
+  if (chunks.length > 1) {
+    let off = 0;
+    for (const c of chunks) {
+      buf.set(c, off);
+      off += c.byteLength;
+    }
   }
   try {
     return { ok: true, text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(buf) };
   } catch {
-    return { ok: false, status: 400, error: "body is not valid UTF-8" };
+    return { ok: false, reason: "utf8" };
   }
 }
 
