@@ -42,3 +42,25 @@ describe("rejected rows", () => {
     expect(sends).toBe(1);
   });
 });
+
+describe("rejected rows from the Segment-compatible API", () => {
+  it("keeps refused messages with their messageId and errors", async () => {
+    const { exports } = await import("cloudflare:workers");
+    const bad = uid("segbad");
+    const res = await exports.default.fetch(
+      new Request("https://collector.test/v1/batch", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Basic ${btoa("test-server-key:")}` },
+        body: JSON.stringify({ batch: [
+          { type: "track", event: "Signed Up", anonymousId: uid("a"), messageId: uid("ok") },
+          { type: "track", event: "Order Completed", anonymousId: uid("a"), messageId: bad, properties: { order_id: "o-1", revenue: -5, currency: "EUR", products: [{ product_id: "p", quantity: 1 }] } },
+        ] }),
+      }),
+    );
+    expect(res.status).toBe(200);
+    const row = await eventually(async () => (await rejectedLines()).find((l) => l.id === bad), 20_000, 250);
+    expect(row).toMatchObject({ site: "demo", reason: "invalid_event", index: 1 });
+    expect(row.errors.length).toBeGreaterThan(0);
+    expect(row.raw).toContain("Order Completed");
+  });
+});

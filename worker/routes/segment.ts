@@ -20,6 +20,7 @@ import { readSegmentBody } from "../lib/segment-body";
 import type { FieldError } from "../lib/validate";
 import { allowOrigin } from "../middleware/cors";
 import { limitByIp, limitBySite, tooMany } from "../middleware/rate-limit";
+import { keepRejected, rejectedRow } from "../rejections";
 import { siteKeys, sites } from "../sites";
 
 export const segment = new Hono<{ Bindings: Env }>();
@@ -117,6 +118,11 @@ segment.post(ROUTE, async (c) => {
   );
   rejected.sort((a, b) => a.index - b.index);
   ignored.sort((a, b) => (a.index ?? -1) - (b.index ?? -1));
+  // Bad rows are kept in rejected/ like /v1/collect's, off the answer's path.
+  if (rejected.length) {
+    const rows = rejected.map((r) => rejectedRow(site.id, receivedMs, "invalid_event", { index: r.index, id: r.messageId, errors: r.errors }, messages[r.index]));
+    c.executionCtx.waitUntil(keepRejected(c.env, site.id, rows));
+  }
 
   // One call per user object, in parallel; any failure is a 500 the clients retry.
   const results = await Promise.allSettled([...byOwner].map(([owner, records]) => store(c.env, site.id, owner, records)));
