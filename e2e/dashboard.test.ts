@@ -5,18 +5,18 @@
  * The screenshot is kept in test-results/dashboard.png.
  */
 import { mkdir } from "node:fs/promises";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "./support/browser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { burst } from "../scripts/burst";
 import { ADMIN_TOKEN, startCollector, type Collector } from "./support/collector";
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 let collector: Collector;
 let browser: Browser;
 beforeAll(async () => {
   collector = await startCollector();
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

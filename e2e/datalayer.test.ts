@@ -7,7 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
+import { launchChromium } from "./support/browser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "../client-snippet/src/types";
 import { eventually, freePort, startCollector, type Collector } from "./collector";
@@ -20,7 +21,6 @@ declare global {
   }
 }
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const EVENTS = "view_item,add_to_cart,purchase,search,sign_up";
 let col: Collector;
 let browser: Browser;
@@ -61,11 +61,7 @@ beforeAll(async () => {
   shop = { url: `http://127.0.0.1:${port}`, server };
   [col, browser] = await Promise.all([
     startCollector(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-    }),
+    launchChromium(),
   ]);
 });
 

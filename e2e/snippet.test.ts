@@ -2,7 +2,8 @@
  * The snippet in real headless Chromium (Debian's chromium via playwright-core) against the
  * real collector (`wrangler dev`), with the demo page served by the collector itself.
  */
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
+import { launchChromium } from "./support/browser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "../client-snippet/src/types";
 import { eventually, recordingProxy, startCollector, type Collector } from "./collector";
@@ -13,18 +14,13 @@ declare global {
   }
 }
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 let col: Collector;
 let browser: Browser;
 
 beforeAll(async () => {
   [col, browser] = await Promise.all([
     startCollector(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-    }),
+    launchChromium(),
   ]);
 });
 
