@@ -22,6 +22,14 @@ const SITE_SECRETS = JSON.stringify({
   secure: { identity_secret: "test-identity-secret-0123456789", server_keys: ["secure-server-key"] },
 });
 
+/** A project whose tests run inside workerd against this wrangler.toml, with test bindings on top. */
+function workerd(bindings: Record<string, string>, extra: { ratelimits?: Record<string, { namespace_id: string; simple: { limit: number; period: 10 | 60 } }> } = {}) {
+  return cloudflareTest({
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: { bindings: { ADMIN_TOKEN: "test-admin-token", SITES, ...bindings }, ...extra },
+  });
+}
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -29,23 +37,17 @@ export default defineConfig({
       {
         // Unit and integration tests inside workerd, against the real worker and bindings.
         plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                ADMIN_TOKEN: "test-admin-token",
-                SITES,
-                SITE_SECRETS,
-                // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
-                FLUSH_INTERVAL_MS: "500",
-              },
+          workerd(
+            // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
+            { SITE_SECRETS, FLUSH_INTERVAL_MS: "500" },
+            {
               ratelimits: {
                 IP_LIMITER: { namespace_id: "1001", simple: { limit: 20, period: 60 } },
                 // Only for the per-site limit test, which swaps it in for SITE_LIMITER.
                 TIGHT_LIMITER: { namespace_id: "1003", simple: { limit: 5, period: 60 } },
               },
             },
-          }),
+          ),
         ],
         test: {
           name: "workers",
@@ -55,19 +57,7 @@ export default defineConfig({
       },
       {
         // The same worker with faults injected into its bindings (worker/faults.ts).
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                ADMIN_TOKEN: "test-admin-token",
-                SITES,
-                FLUSH_INTERVAL_MS: "300",
-                FAULTS: JSON.stringify({ queue_send: 0.2, flush_crash_after_send: 0.1, r2_put: 0.1, consumer_crash_after_put: 0.05 }),
-              },
-            },
-          }),
-        ],
+        plugins: [workerd({ FLUSH_INTERVAL_MS: "300", FAULTS: JSON.stringify({ queue_send: 0.2, flush_crash_after_send: 0.1, r2_put: 0.1, consumer_crash_after_put: 0.05 }) })],
         test: { name: "chaos", include: ["test/chaos/**/*.test.ts"], testTimeout: 600_000 },
       },
       // The browser snippet's logic, in Node (browser globals are set up per test).

@@ -11,6 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { poll } from "../test/eventually";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -159,18 +160,5 @@ export async function recordingProxy(target: string): Promise<{ url: string; req
   };
 }
 
-/** Polls until `fn` returns a truthy value. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, what: string, ms = 30_000, every = 250): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms${last ? ` (last error: ${String(last)})` : ""}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+/** Polls until `fn` returns a truthy value; errors count as "not yet". */
+export const eventually = <T>(fn: () => Promise<T | undefined | null | false>, what: string, ms = 30_000, every = 250): Promise<T> => poll(fn, { ms, every, what, retryErrors: true });

@@ -1,5 +1,6 @@
 /** Helpers for tests that run inside workerd against the real worker and bindings. */
 import { exports } from "cloudflare:workers";
+import { poll } from "./eventually";
 
 export const ADMIN = { authorization: "Bearer test-admin-token" };
 let n = 0;
@@ -39,12 +40,4 @@ export const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Ap
 export const GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 
 /** Polls until `fn` returns a truthy value or the time runs out. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, ms = 15_000, every = 100): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+export const eventually = <T>(fn: () => Promise<T | undefined | null | false>, ms = 15_000, every = 100): Promise<T> => poll(fn, { ms, every });

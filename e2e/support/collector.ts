@@ -5,6 +5,7 @@
  */
 import { createTestHarness } from "wrangler";
 import { fileURLToPath } from "node:url";
+import { poll } from "../../test/eventually";
 
 export const ADMIN_TOKEN = "dev-admin-token";
 export const SERVER_KEY = "dev-server-key";
@@ -50,12 +51,4 @@ export function admin(c: Collector) {
 }
 
 /** Polls until `fn` returns a truthy value or the time runs out. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, ms = 30_000, every = 200): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+export const eventually = <T>(fn: () => Promise<T | undefined | null | false>, ms = 30_000, every = 200): Promise<T> => poll(fn, { ms, every });
