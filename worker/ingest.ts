@@ -5,7 +5,6 @@
  * that gather the records of many envelopes (one per Segment message) into one call per user.
  */
 import type { CollectEvent, Envelope, IdentityStatus, StoredRecord } from "../schemas";
-import type { Env } from "./env";
 import { enrichEvents, type RequestFacts } from "./lib/enrich";
 import { resolveIdentity } from "./lib/identity";
 import { validateEvents, type Rejection } from "./lib/validate";

@@ -8,7 +8,6 @@
  */
 import collector from "../../worker/index";
 import { LakeLedger as RealLedger, UserProfile as RealProfile } from "../../worker/index";
-import type { Env } from "../../worker/env";
 import { emptyCounters, queueOps, type Counters } from "../cost";
 
 let counters: Counters = emptyCounters();

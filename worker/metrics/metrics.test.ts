@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { dataPoints, MAX_POINTS } from "./ae";
 import { classify } from "./classify";
-import { Delta, minuteOf } from "./delta";
+import { minuteOf } from "../../durable-objects/lib/metric-tree";
+import { Delta } from "./delta";
 import { queueHealth, statsView, viewRow } from "./series";
 import { bucketOf, bucketValue, countOf, observe, quantile, type Sketch } from "./sketch";
-import { bump, mergeInto, type Tree } from "./tree";
+import { bump, mergeInto, type Tree } from "../../durable-objects/lib/metric-tree";
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function rng(seed: number) {

@@ -4,7 +4,6 @@
  * site it names (see routes/collect.ts).
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { Env } from "../env";
 import { sites } from "../sites";
 
 export function allowOrigin(c: Context, origin: string): void {

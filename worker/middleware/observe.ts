@@ -6,12 +6,11 @@
  * routes, the counts of the answer. Never headers, addresses, keys or payloads.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { Env } from "../env";
-import { log } from "../lib/log";
+import { log } from "../../durable-objects/lib/log";
 import { classify, type Outcome } from "../metrics/classify";
 import { isolateDelta, scheduleIsolateFlush } from "../metrics/isolate";
 import { observe as observeMs } from "../metrics/sketch";
-import { bump, type Tree } from "../metrics/tree";
+import { bump, type Tree } from "../../durable-objects/lib/metric-tree";
 
 declare module "hono" {
   interface ContextVariableMap {

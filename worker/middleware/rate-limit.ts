@@ -4,16 +4,12 @@
  * hashed into a limiter key, never stored or logged.
  */
 import type { Context } from "hono";
-import type { Env } from "../env";
+import { sha256Hex } from "../../durable-objects/lib/hash";
 
 /** Must match the `period` of the [[ratelimits]] bindings in wrangler.toml. */
 export const RATE_PERIOD_SECONDS = 60;
 
-const enc = new TextEncoder();
-async function hashKey(s: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", enc.encode(s));
-  return [...new Uint8Array(d).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+const hashKey = (s: string) => sha256Hex(s, 24);
 
 export type Limited = { path: "ip" | "site"; message: string } | null;
 

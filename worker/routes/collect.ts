@@ -1,7 +1,6 @@
 /** POST /v1/collect: read (64 KiB) -> parse -> site/origin -> validate -> enrich -> user's object -> 202. */
 import { Hono } from "hono";
 import { MAX_BODY_BYTES } from "../../schemas";
-import type { Env } from "../env";
 import { readLimitedText, parseJson } from "../lib/body";
 import { parseEnvelope } from "../lib/validate";
 import { ingest } from "../ingest";

@@ -6,7 +6,6 @@
  *   DELETE /v1/profiles/:site/:id          erase the person (and write a deletion record to the lake)
  */
 import { Hono, type Context } from "hono";
-import type { Env } from "../env";
 import { adminAuth } from "../middleware/admin-auth";
 import { sites } from "../sites";
 import { profileStub } from "../../durable-objects/stub";

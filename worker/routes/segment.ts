@@ -11,7 +11,6 @@
  */
 import { Hono, type Context } from "hono";
 import type { StoredRecord } from "../../schemas";
-import type { Env } from "../env";
 import { ownerOf, prepare, store, trustedEnvelope } from "../ingest";
 import { parseJson } from "../lib/body";
 import { matchKey, writeKeyOf } from "../lib/keys";

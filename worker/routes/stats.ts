@@ -7,11 +7,10 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { TailEntry } from "../../durable-objects/site-stats";
-import type { Env } from "../env";
-import { hourOfMinute, minuteOf } from "../metrics/delta";
+import { hourOfMinute, minuteOf } from "../../durable-objects/lib/metric-tree";
 import { statsStub } from "../metrics/report";
 import { statsView } from "../metrics/series";
-import { mergeInto, type Tree } from "../metrics/tree";
+import { mergeInto, type Tree } from "../../durable-objects/lib/metric-tree";
 import { adminAuth } from "../middleware/admin-auth";
 import { UNATTRIBUTED } from "../middleware/observe";
 import { sites } from "../sites";
