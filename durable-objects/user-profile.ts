@@ -17,9 +17,9 @@ import { DurableObject } from "cloudflare:workers";
 import { sites, type SiteConfig, type StoredRecord } from "../schemas";
 import { HOLD_MAX_AGE_MS, type ConsentState } from "./consent";
 import { admitByConsent, botGuard, botStateOf, consentOf } from "./guards";
-import { mergeProfiles } from "./merge";
+import { adoptMerges, collectMerges, type MergeSnapshot } from "./identity-merge";
 import { Outbox, type FlushResult } from "./outbox";
-import { applyEvent, emptyProfile, upgradeProfile, viewProfile, type Profile, type ProfileView } from "./profile";
+import { applyEvent, emptyProfile, viewProfile, type Profile, type ProfileView } from "./profile";
 import { Schedule } from "./schedule";
 import { profileStub } from "./stub";
 import { Subscribers } from "./subscribers";
@@ -28,7 +28,7 @@ import { tuning, type Tuning } from "./tuning";
 import { UserStore } from "./user-store";
 import { eraseUser, exportUser, type ErasureResult, type UserParts } from "./user-erasure";
 
-export type { ErasureResult, FlushResult };
+export type { ErasureResult, FlushResult, MergeSnapshot };
 
 export interface IngestResult {
   accepted: number;
@@ -47,15 +47,6 @@ export interface BeaconOptions {
 
 /** The profile as readers and subscribers get it: the pure view plus bot and consent state. */
 export type LiveProfileView = ProfileView & { bot: { score: number; reasons: string[] }; consent: { state: ConsentState; held_events: number } };
-
-/** What an anonymous object hands over to the user it is merged into. */
-export interface MergeSnapshot {
-  outcome: "merged" | "elsewhere";
-  /** The user this anonymous id belongs to (the first one that claimed it). */
-  into: string;
-  profile: Profile | null;
-  seen: { id: string; at: number }[];
-}
 
 const PRUNE_EVERY_MS = 3_600_000;
 const MAX_HOPS = 1;
@@ -87,12 +78,12 @@ export class UserProfile extends DurableObject<Env> {
   async ingest(site: string, id: string, records: StoredRecord[], opts: BeaconOptions = {}): Promise<IngestResult> {
     const into = this.store.meta("merged_into");
     if (into && into !== id && (opts.hops ?? 0) < MAX_HOPS) return this.forward(site, id, into, records, opts);
-    const snapshots = await this.collectMerges(site, id, records, opts.forwardedFrom);
+    const snapshots = await collectMerges(this.env, this.store, site, id, records, opts.forwardedFrom);
     const settings = this.settings(site);
     const now = Date.now();
     const result = this.transaction(() => {
       this.store.claim(site, id);
-      const merged = this.adoptMerges(snapshots, now);
+      const merged = adoptMerges(this.store, snapshots, now, this.cfg.halfLifeMs);
       const { fresh, duplicate_ids } = this.dedup(records, now);
       const { process, denied, held } = admitByConsent(this.store, settings, fresh, opts.consent, now);
       const applied = process.length || merged.ids.length ? this.apply(site, id, process, merged.profile, settings, now) : [];
@@ -120,21 +111,6 @@ export class UserProfile extends DurableObject<Env> {
     });
     await this.schedule.arm();
     return profileStub(this.env, site, into).ingest(site, into, records, { forwardedFrom: id, hops: (opts.hops ?? 0) + 1, consent: opts.consent });
-  }
-
-  /** Records the merges gathered before the transaction (skipping any a concurrent ingest did). */
-  private adoptMerges(snapshots: Map<string, MergeSnapshot>, now: number): { ids: string[]; profile: Profile | null } {
-    let profile = this.store.profile();
-    const ids: string[] = [];
-    for (const [anon, snap] of snapshots) {
-      if (this.store.isMerged(anon)) continue;
-      this.store.recordMerge(anon, snap.outcome === "merged" ? "merged" : `elsewhere:${snap.into}`, now);
-      if (snap.outcome !== "merged") continue;
-      this.store.adoptSeen(snap.seen);
-      if (snap.profile) profile = mergeProfiles(profile ?? emptyProfile(this.store.meta("site")!, this.store.meta("id")!), upgradeProfile(snap.profile), this.cfg.halfLifeMs);
-      ids.push(anon);
-    }
-    return { ids, profile: ids.length ? profile : null };
   }
 
   /** New ids pass; seen ids and ids of an erased profile (retried) are duplicates. */
@@ -172,19 +148,6 @@ export class UserProfile extends DurableObject<Env> {
   }
 
   // --- identity merges -----------------------------------------------------------------------
-
-  /** Anonymous ids this user's beacon joins, not merged yet: ask each for its snapshot. */
-  private async collectMerges(site: string, id: string, records: StoredRecord[], forwardedFrom?: string): Promise<Map<string, MergeSnapshot>> {
-    const anon = new Set<string>();
-    for (const r of records) if (r.user_id === id && r.anonymous_id !== id) anon.add(r.anonymous_id);
-    if (forwardedFrom && forwardedFrom !== id) anon.add(forwardedFrom);
-    const todo = [...anon].filter((a) => !this.store.isMerged(a));
-    const out = new Map<string, MergeSnapshot>();
-    // A beacon that is all duplicates (a retry, maybe of an erased person) merges nothing.
-    if (todo.length === 0 || this.store.allKnown(records)) return out;
-    for (const a of todo) out.set(a, await profileStub(this.env, site, a).mergeInto(site, a, id));
-    return out;
-  }
 
   /**
    * Called on an anonymous object by the user's object. The first user to claim it wins: the
