@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import { sha256Hex } from "../../durable-objects/lib/hash";
+import { refuse } from "../answers";
 
 /** Must match the `period` of the [[ratelimits]] bindings in wrangler.toml. */
 export const RATE_PERIOD_SECONDS = 60;
@@ -29,5 +30,5 @@ export async function limitBySite(env: Env, site: string): Promise<Limited> {
 
 export function tooMany(c: Context, why: NonNullable<Limited>) {
   c.header("Retry-After", String(RATE_PERIOD_SECONDS));
-  return c.json({ error: "rate limited", details: [why] }, 429);
+  return refuse(c, 429, "rate_limited", "rate limited", [why]);
 }
