@@ -7,21 +7,32 @@
  * Nothing here is part of the deployed worker: wrangler.toml's main is worker/index.ts.
  */
 import collector from "../../worker/index";
-import { LakeLedger as RealLedger, UserProfile as RealProfile } from "../../worker/index";
-import { emptyCounters, queueOps, type Counters } from "../cost";
+import { LakeLedger as RealLedger, SiteStats as RealStats, UserProfile as RealProfile } from "../../worker/index";
+import { emptyCounters, queueOps, tableOf, type Counters } from "../cost";
 
 let counters: Counters = emptyCounters();
 
-/** Sums `rowsWritten` of each statement: the number Cloudflare bills SQLite storage by. */
-function countingSql(sql: SqlStorage, add: (rows: number) => void): SqlStorage {
+/**
+ * Sums `rowsWritten` of each statement: the number Cloudflare bills SQLite storage by. A cursor
+ * reports only its last statement, so a multi-statement exec (schema setup) is run one
+ * statement at a time here to count all of them.
+ */
+function countingSql(sql: SqlStorage, add: (rows: number, table: string) => void, statements?: () => void): SqlStorage {
   const exec = sql.exec.bind(sql) as SqlStorage["exec"];
+  const run = (query: string, bindings: unknown[]) => {
+    statements?.();
+    const cursor = exec(query, ...bindings);
+    const n = cursor.rowsWritten;
+    if (n) add(n, tableOf(query));
+    return cursor;
+  };
   return new Proxy(sql, {
     get(target, prop) {
       if (prop === "exec") {
         return (query: string, ...bindings: unknown[]) => {
-          const cursor = exec(query, ...bindings);
-          add(cursor.rowsWritten);
-          return cursor;
+          const parts = bindings.length ? [query] : query.split(";").filter((q) => q.trim());
+          for (let i = 0; i < parts.length - 1; i++) run(parts[i]!, []);
+          return run(parts[parts.length - 1] ?? query, bindings);
         };
       }
       const v = Reflect.get(target, prop, target) as unknown;
@@ -30,23 +41,49 @@ function countingSql(sql: SqlStorage, add: (rows: number) => void): SqlStorage {
   });
 }
 
-/** The object's state with its SQLite handle counted: every collaborator gets the counted one. */
-function countingCtx(ctx: DurableObjectState, add: (rows: number) => void): DurableObjectState {
-  const sql = countingSql(ctx.storage.sql, add);
-  const bind = <T extends object>(target: T, over: Record<string | symbol, unknown>): T =>
-    new Proxy(target, {
-      get(t, prop) {
-        if (prop in over) return over[prop];
-        const v = Reflect.get(t, prop, t) as unknown;
-        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-      },
-    });
-  return bind(ctx, { storage: bind(ctx.storage, { sql }) });
+/**
+ * The object's own storage with its SQLite handle counted, and setAlarm counted as one row
+ * written (as billed). The state itself must stay the runtime's (the base class checks it),
+ * so the counted functions are set on its storage instance.
+ */
+function countingCtx(ctx: DurableObjectState, add: (rows: number, table: string) => void, user: boolean): DurableObjectState {
+  const storage = ctx.storage;
+  const sql = countingSql(storage.sql, add, user ? () => (counters.profile_statements += 1) : undefined);
+  const setAlarm = storage.setAlarm.bind(storage);
+  const deleteAlarm = storage.deleteAlarm.bind(storage);
+  Object.defineProperty(storage, "sql", { value: sql, configurable: true });
+  Object.defineProperty(storage, "setAlarm", {
+    configurable: true,
+    value: (...a: Parameters<DurableObjectStorage["setAlarm"]>) => {
+      if (user) counters.profile_alarm_sets += 1;
+      add(1, "alarm");
+      return setAlarm(...a);
+    },
+  });
+  Object.defineProperty(storage, "deleteAlarm", {
+    configurable: true,
+    value: (...a: Parameters<DurableObjectStorage["deleteAlarm"]>) => {
+      if (user) counters.profile_alarm_deletes += 1;
+      return deleteAlarm(...a);
+    },
+  });
+  return ctx;
 }
+
+const byTable = (prefix: string, n: number, table: string) => {
+  const k = `${prefix}.${table}`;
+  counters.rows_by_table[k] = (counters.rows_by_table[k] ?? 0) + n;
+};
 
 export class UserProfile extends RealProfile {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(countingCtx(ctx, (n) => (counters.profile_rows_written += n)), env);
+    super(
+      countingCtx(ctx, (n, t) => {
+        counters.profile_rows_written += n;
+        byTable("user", n, t);
+      }, true),
+      env,
+    );
   }
   override async ingest(...a: Parameters<RealProfile["ingest"]>) {
     counters.profile_requests += 1;
@@ -64,8 +101,13 @@ export class UserProfile extends RealProfile {
 
 export class LakeLedger extends RealLedger {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    (this as unknown as { sql: SqlStorage }).sql = countingSql(ctx.storage.sql, (n) => (counters.ledger_rows_written += n));
+    super(
+      countingCtx(ctx, (n, t) => {
+        counters.ledger_rows_written += n;
+        byTable("ledger", n, t);
+      }, false),
+      env,
+    );
   }
   override async claim(...a: Parameters<RealLedger["claim"]>) {
     counters.ledger_requests += 1;
@@ -129,10 +171,26 @@ const handler: ExportedHandler<Env> = {
       counters.queue_messages += 1;
       // Billing counts each 64 KB of a message as one operation, for write, read and delete.
       counters.queue_ops += queueOps(new TextEncoder().encode(JSON.stringify(m.body)).byteLength);
-      counters.events_in_messages += (m.body as { records?: unknown[] }).records?.length ?? 0;
+      const records = (m.body as { records?: { type?: string }[] }).records ?? [];
+      counters.events_in_messages += records.length;
+      for (const r of records) if (r.type === "session_end" || r.type === "cart_abandoned") counters.timer_events_in_messages += 1;
     }
     return collector.queue!(batch, countingEnv(env), ctx);
   },
 };
-export { SiteStats } from "../../worker/index";
+export class SiteStats extends RealStats {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(
+      countingCtx(ctx, (n, t) => {
+        counters.stats_rows_written += n;
+        byTable("stats", n, t);
+      }, false),
+      env,
+    );
+  }
+  override async add(...a: Parameters<RealStats["add"]>) {
+    counters.stats_requests += 1;
+    return super.add(...a);
+  }
+}
 export default handler;

@@ -1,0 +1,30 @@
+/** Reading the bench entry's operation counters, and waiting until the lake has caught up. */
+import { diffCounters, type Counters } from "./cost";
+
+export async function readCounters(url: string): Promise<Counters> {
+  return (await (await fetch(`${url}/__bench/counters`)).json()) as Counters;
+}
+
+/**
+ * Waits until at least `events` records have gone through the queue since `before` (timer
+ * events count too), something reached R2, and the counters stood still for `quietMs`
+ * (alarms, consumer batches and metrics writes settle). Returns the difference.
+ */
+export async function drain(url: string, before: Counters, events: number, opts: { timeoutMs?: number; quietMs?: number } = {}): Promise<Counters> {
+  const end = Date.now() + (opts.timeoutMs ?? 60_000);
+  const quiet = opts.quietMs ?? 1500;
+  let last = "";
+  let stableSince = Date.now();
+  for (;;) {
+    const now = diffCounters(await readCounters(url), before);
+    const key = JSON.stringify(now);
+    if (key !== last) {
+      last = key;
+      stableSince = Date.now();
+    }
+    const done = now.events_in_messages >= events && (events === 0 || now.r2_puts > 0);
+    if (done && Date.now() - stableSince > quiet) return now;
+    if (Date.now() > end) throw new Error(`the lake did not catch up within ${opts.timeoutMs ?? 60_000} ms (${events} events expected): ${key}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
