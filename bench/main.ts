@@ -13,16 +13,16 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { diffCounters, measuredCost, naiveCost, type CostBreakdown, type Counters } from "./cost";
-import { drain, readCounters } from "./drain";
+import type { CostBreakdown, Counters } from "./cost";
 import { pushed, readBack, toLake, type LakeBucket, type Pushed } from "./freshness";
 import type { LoadResult } from "./load";
 import { markdown, spliceGenerated, svg } from "./report";
 import { rowsProbe, type RowsProbe } from "./rows";
+import { DISTINCT_USERS, fixedPhase, floorPhases, HOT_USERS, mixPhase, SITE_SECRETS, SITES, type RunOptions } from "./phases";
 import { runLoad } from "./runner";
-import { ADMIN_TOKEN, ROOT, startCeiling, startCollector, startFloor, type Server } from "./servers";
+import { ADMIN_TOKEN, ROOT, startCeiling, startCollector } from "./servers";
 import { snippetSizes, type SnippetSize } from "./snippets";
-import { ratio, type summary } from "./stats";
+import type { summary } from "./stats";
 import { computeTargets, type Targets } from "./targets";
 
 const smoke = process.argv.includes("--smoke");
@@ -37,18 +37,6 @@ const eventsArg = process.argv.indexOf("--events");
 const EVENT_SIZES = eventsArg > 0 ? process.argv[eventsArg + 1]!.split(",").map(Number) : [1, 10, 50];
 const SECONDS = arg("seconds", smoke ? 3 : 10);
 const CONNECTIONS = arg("connections", 50);
-const HOT_USERS = 8;
-const DISTINCT_USERS = 100_000;
-/** The mix's site ends sessions and carts after 10 s idle, so their timer events (and what they cost) are in the run. */
-const MIX_TIMEOUT_S = 10;
-const MIX_SERVER_KEY = "bench-mix-server-key";
-const SITES = JSON.stringify({
-  bench: { origins: [] },
-  fresh: { origins: [] },
-  lake: { origins: [] },
-  mix: { origins: [], session_timeout_seconds: MIX_TIMEOUT_S, cart_abandon_seconds: MIX_TIMEOUT_S },
-});
-const SITE_SECRETS = JSON.stringify({ mix: { server_keys: [MIX_SERVER_KEY] } });
 const log = (s: string) => console.log(`[bench] ${s}`);
 
 export interface PhaseResult {
@@ -117,8 +105,6 @@ function cpuBench(): BenchResult["cpu"] {
   return JSON.parse(readFileSync(join(ROOT, ".bench-dist/cpu.json"), "utf8")) as BenchResult["cpu"];
 }
 
-const label = (users: number) => (users === HOT_USERS ? `${HOT_USERS} hot users` : `${users.toLocaleString("en-US")} users`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   const started = new Date();
@@ -155,94 +141,18 @@ async function main(): Promise<void> {
     return ceilings.get(events)!;
   }
 
-  async function phase(target: Server, events: number, users: number, tag: string): Promise<PhaseResult> {
-    const ceil = await ceilingFor(events);
-    log(`collector${tag}, ${events} events/beacon, ${label(users)}`);
-    const before = await readCounters(target.url);
-    const load = await runLoad({ url: target.url, site: "bench", events, users, connections: CONNECTIONS, seconds: SECONDS, runId: `l-${runTag}${tag ? "-disk" : ""}-${events}-${users}` });
-    if (load.non2xx || load.errors) failures.push(`${events} events, ${label(users)}${tag}: ${load.ok} ok, ${load.non2xx} non-2xx ${JSON.stringify(load.status)}, ${load.errors} errors`);
-    // Every event the objects accepted must reach the lake; the counters then price the phase.
-    const requests = diffCounters(await readCounters(target.url), before).profile_requests;
-    const counted = await drain(target.url, before, requests * events);
-    const accepted = counted.events_in_messages - counted.timer_events_in_messages;
-    const p: PhaseResult = {
-      events,
-      users,
-      users_label: label(users),
-      load,
-      ceiling: ceil,
-      ratio_rps: ratio(load.rps, ceil.rps),
-      ratio_p99: load.latency_ms.p99 / Math.max(1, ceil.latency_ms.p99),
-      counters: counted,
-      cost: { measured: measuredCost(counted, accepted), naive: naiveCost(counted.worker_requests, accepted) },
-    };
-    log(`  ${load.rps.toFixed(0)} req/s (${(p.ratio_rps * 100).toFixed(0)}% of ${ceil.rps.toFixed(0)}), p50 ${load.latency_ms.p50} ms, p99 ${load.latency_ms.p99} ms; ${(counted.profile_rows_written / Math.max(1, accepted)).toFixed(2)} user rows/event; $${p.cost!.measured.with_storage_usd_per_million.toFixed(2)}/M events vs naive $${p.cost!.naive.with_storage_usd_per_million.toFixed(2)}`);
-    return p;
-  }
-
-  async function mixPhase(): Promise<MixResult> {
-    const settings = { min_gap_ms: 5500, returning: 0.3, idle_ms: (MIX_TIMEOUT_S + 5) * 1000, server_share: 0.03, customers: 5000, session_timeout_s: MIX_TIMEOUT_S, warmup_s: smoke ? 8 : 20 };
-    log(`mix: visitors (sessions of 1-8 beacons of 1-8 events, ≥ ${settings.min_gap_ms} ms apart, ${settings.returning * 100}% of sessions by returning visitors) + ${settings.server_share * 100}% Segment batches; ${settings.warmup_s} s warm-up`);
-    const before = await readCounters(collector.url);
-    const load = await runLoad({
-      url: collector.url,
-      site: "mix",
-      events: 0,
-      users: 0,
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      warmupSeconds: settings.warmup_s,
-      runId: `mx-${runTag}`,
-      mix: { minGapMs: settings.min_gap_ms, returning: settings.returning, idleMs: settings.idle_ms, serverShare: settings.server_share, serverKey: MIX_SERVER_KEY, customers: settings.customers },
-    });
-    if (load.non2xx || load.errors) failures.push(`mix: ${load.ok} ok, ${load.non2xx} non-2xx ${JSON.stringify(load.status)}, ${load.errors} errors`);
-    // Sessions and carts end MIX_TIMEOUT_S after their last beacon: wait for those timer events too.
-    // The answers count a little less than was taken: requests still in flight when autocannon
-    // stops are answered but not counted. So the lake's count is the denominator; it may not be lower.
-    const answered = (load.mix?.accepted_events ?? 0) + (load.mix?.warmup_accepted ?? 0);
-    await sleep((MIX_TIMEOUT_S + 3) * 1000);
-    const counted = await drain(collector.url, before, answered, { quietMs: 4000, timeoutMs: 120_000 });
-    const timerEvents = counted.timer_events_in_messages;
-    const accepted = counted.events_in_messages - timerEvents;
-    if (accepted < answered) failures.push(`mix: ${answered} events answered as accepted, only ${accepted} reached the queue`);
-    const allRows = counted.profile_rows_written + counted.ledger_rows_written + counted.stats_rows_written;
-    const r: MixResult = {
-      settings,
-      load,
-      accepted_events: accepted,
-      timer_events: timerEvents,
-      counters: counted,
-      rows_per_event: allRows / Math.max(1, accepted),
-      cost: { measured: measuredCost(counted, accepted), naive: naiveCost(counted.worker_requests, accepted) },
-    };
-    log(`  ${load.rps.toFixed(0)} req/s, ${load.events_per_s.toFixed(0)} events/s, p50 ${load.latency_ms.p50} ms, p99 ${load.latency_ms.p99} ms; requests ${JSON.stringify(load.mix?.requests)}; ${r.rows_per_event.toFixed(2)} rows/event ${JSON.stringify(counted.rows_by_table)}; $${r.cost.measured.with_storage_usd_per_million.toFixed(2)}/M events vs naive $${r.cost.naive.with_storage_usd_per_million.toFixed(2)} (${(r.cost.measured.with_storage_usd_per_million / r.cost.naive.with_storage_usd_per_million).toFixed(2)})`);
-    return r;
-  }
-
+  const run: RunOptions = { seconds: SECONDS, connections: CONNECTIONS, smoke, log, failures };
   try {
     if (want("rows")) rows = await rowsProbe(collector.url, "bench", runTag, log);
     if (want("phases")) {
-      for (const events of EVENT_SIZES) for (const users of [HOT_USERS, DISTINCT_USERS]) phases.push(await phase(collector, events, users, ""));
+      for (const events of EVENT_SIZES) for (const users of [HOT_USERS, DISTINCT_USERS]) phases.push(await fixedPhase(run, collector.url, await ceilingFor(events), events, users, `l-${runTag}-${events}-${users}`));
     }
-    if (want("mix")) mix = await mixPhase();
-    if (want("floor")) {
-      const ceil10 = await ceilingFor(10);
-      const fl = await startFloor(shm);
-      try {
-        for (const users of [HOT_USERS, DISTINCT_USERS]) {
-          log(`floor (worker -> one SQLite object row), 10 events/beacon, ${label(users)}`);
-          const load = await runLoad({ url: fl.url, site: "bench", events: 10, users, connections: CONNECTIONS, seconds: SECONDS, runId: `f-${runTag}-${users}` });
-          floor.push({ users, users_label: label(users), load, ratio_rps: ratio(load.rps, ceil10.rps) });
-          log(`  ${load.rps.toFixed(0)} req/s (${((load.rps / ceil10.rps) * 100).toFixed(0)}% of the ceiling), p50 ${load.latency_ms.p50} ms, p99 ${load.latency_ms.p99} ms`);
-        }
-      } finally {
-        await fl.stop();
-      }
-    }
+    if (want("mix")) mix = await mixPhase(run, collector.url, `mx-${runTag}`);
+    if (want("floor")) floor.push(...(await floorPhases(run, await ceilingFor(10), runTag, shm)));
     if (want("disk") && !smoke) {
       const onDisk = await startCollector({ vars, noRateLimits: true, onLog });
       try {
-        for (const users of [HOT_USERS, DISTINCT_USERS]) diskPhases.push(await phase(onDisk, 10, users, " (storage on disk)"));
+        for (const users of [HOT_USERS, DISTINCT_USERS]) diskPhases.push(await fixedPhase(run, onDisk.url, await ceilingFor(10), 10, users, `l-${runTag}-disk-10-${users}`, " (storage on disk)"));
       } finally {
         await onDisk.stop();
       }
