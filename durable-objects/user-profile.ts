@@ -4,18 +4,21 @@
  * Called by RPC from the worker (and by other profile objects for merges and forwards).
  *
  * This class orchestrates; its collaborators hold the details:
- *   UserStore   (user-store.ts)  meta, seen ids, tombstones, merges, the consent buffer
- *   Outbox      (outbox.ts)      buffer rows, chunks, flush to the Queue with backoff
+ *   UserStore   (user-store.ts)  the state row (state-row.ts: meta, profile, timers, recent ids,
+ *                                outbox), seen ids (seen-ids.ts), tombstones, merges, held events
+ *   Outbox      (outbox.ts)      chunks, flush to the Queue with backoff
  *   Schedule    (schedule.ts)    timers and the one alarm
  *   Subscribers (subscribers.ts) WebSocket (hibernation) and SSE pushes
  * and pure functions do the math (profile.ts, merge.ts, timers.ts, guards.ts).
  *
- * Everything `ingest` writes happens synchronously on SQLite inside one transaction, so the
- * worker's 202 means the events are on disk.
+ * Everything `ingest` writes happens synchronously on SQLite inside one transaction, which
+ * writes the state row once, so the worker's 202 means the events are on disk; the flush to
+ * the queue starts after it and the answer does not wait for it.
  */
 import { DurableObject } from "cloudflare:workers";
 import { sites, type SiteConfig, type StoredRecord } from "../schemas";
 import { HOLD_MAX_AGE_MS, type ConsentState } from "./consent";
+import { log } from "./lib/log";
 import { admitByConsent, botGuard, botStateOf, consentOf } from "./guards";
 import { adoptMerges, collectMerges, type MergeSnapshot } from "./identity-merge";
 import { Outbox, type FlushResult } from "./outbox";
@@ -59,14 +62,16 @@ export class UserProfile extends DurableObject<Env> {
   private readonly subs: Subscribers;
   /** What erasure and export (user-erasure.ts) may use; RPC callers never see these. */
   private readonly parts: UserParts;
+  /** Set inside a transaction when its records should be sent right after it. */
+  private flushDue = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
     this.cfg = tuning(env);
-    this.store = new UserStore(sql);
-    this.schedule = new Schedule(sql, ctx.storage);
-    this.outbox = new Outbox(sql, this.store, this.schedule, this.cfg, env.EVENTS, ctx.id.toString());
+    this.store = new UserStore(sql, ctx.id.toString());
+    this.schedule = new Schedule(this.store.state, ctx.storage);
+    this.outbox = new Outbox(this.store.state, this.schedule, this.cfg, env.EVENTS, ctx.id.toString());
     this.subs = new Subscribers(ctx);
     this.parts = { env, store: this.store, outbox: this.outbox, schedule: this.schedule, subs: this.subs, transaction: (fn) => this.transaction(fn), planPrune: (now) => this.planPrune(now), view: () => this.view() };
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -92,6 +97,7 @@ export class UserProfile extends DurableObject<Env> {
       const changed = applied.length > 0 || merged.ids.length > 0;
       return { accepted: fresh.length - denied, duplicates: duplicate_ids.length, duplicate_ids, changed, held, applied, merged: merged.ids };
     });
+    this.flushIfDue(site);
     if (result.changed) this.push(result.applied);
     if (result.changed || result.duplicates || result.held) await this.schedule.arm();
     for (const anon of result.merged) {
@@ -115,11 +121,10 @@ export class UserProfile extends DurableObject<Env> {
 
   /** New ids pass; seen ids and ids of an erased profile (retried) are duplicates. */
   private dedup(records: StoredRecord[], now: number): { fresh: StoredRecord[]; duplicate_ids: string[] } {
-    const tomb = this.store.hasTombstones();
     const fresh: StoredRecord[] = [];
     const duplicate_ids: string[] = [];
     for (const r of records) {
-      if ((tomb && this.store.isTombstoned(r.id)) || !this.store.markSeen(r.id, now)) duplicate_ids.push(r.id);
+      if (this.store.seen.isTombstoned(r.id) || !this.store.markSeen(r.id, now)) duplicate_ids.push(r.id);
       else fresh.push(r);
     }
     return { fresh, duplicate_ids };
@@ -127,8 +132,8 @@ export class UserProfile extends DurableObject<Env> {
 
   /** Timers due first, then each event in event-time order: bot gate, buffer, profile. */
   private apply(site: string, id: string, process: StoredRecord[], merged: Profile | null, settings: SiteConfig, now: number): StoredRecord[] {
-    const base = merged ?? this.store.profile();
-    const p = base ? structuredClone(base) : emptyProfile(site, id);
+    // Changed in place: a rolled-back transaction makes the store read its row again.
+    const p = merged ?? this.store.profile() ?? emptyProfile(site, id);
     const tc = timerConfig(settings);
     const guard = botGuard(this.store, settings);
     const applied: StoredRecord[] = [];
@@ -177,7 +182,7 @@ export class UserProfile extends DurableObject<Env> {
    */
   async mergeDone(userId: string): Promise<void> {
     if (this.store.meta("merged_into") !== userId) return;
-    this.store.dropProfile();
+    this.transaction(() => this.store.dropProfile());
     this.subs.closeAll("merged", { type: "merged", events: [], profile: { into: userId } });
   }
 
@@ -239,6 +244,7 @@ export class UserProfile extends DurableObject<Env> {
   // --- the alarm: timers, prune, flush -------------------------------------------------------
 
   override async alarm(): Promise<void> {
+    this.schedule.fired();
     const now = Date.now();
     const due = this.schedule.all();
     if ((due.session_end ?? Infinity) <= now || (due.cart_abandoned ?? Infinity) <= now) this.runTimers(now);
@@ -275,9 +281,8 @@ export class UserProfile extends DurableObject<Env> {
     }
     const tc = timerConfig(this.settings(this.store.meta("site")));
     const applied = this.transaction(() => {
-      const p = structuredClone(profile);
-      const fired = this.fireTimers(p, now, now, tc);
-      this.saveAndPlan(p, tc, now);
+      const fired = this.fireTimers(profile, now, now, tc);
+      this.saveAndPlan(profile, tc, now);
       return fired;
     });
     if (applied.length) this.push(applied);
@@ -300,24 +305,37 @@ export class UserProfile extends DurableObject<Env> {
     const t = timersOf(p, tc);
     this.schedule.follow("session_end", t.session_end);
     this.schedule.follow("cart_abandoned", t.cart_abandoned);
-    if (this.outbox.buffered() > 0) this.outbox.planFlush(now);
+    if (this.outbox.planFlush(now) === "now") this.flushDue = true;
     this.planPrune(now);
+  }
+
+  /** Records that should go at once are sent after the transaction; the caller does not wait. */
+  private flushIfDue(site: string): void {
+    if (!this.flushDue) return;
+    this.flushDue = false;
+    this.ctx.waitUntil(this.outbox.flush(site).catch((e) => log("flush failed", { error: (e as Error).message })));
   }
 
   private planPrune(now: number): void {
     this.schedule.planPrune(now, this.store.oldestRemembered(), this.cfg.dedupTtlMs, PRUNE_EVERY_MS);
   }
 
-  /** One SQLite transaction; on a rollback, nothing staged or cached from it survives. */
+  /** One SQLite transaction that writes the state row at most once; on a rollback, nothing staged or cached from it survives. */
   private transaction<T>(fn: () => T): T {
     try {
       return this.ctx.storage.transactionSync(() => {
         this.outbox.discardStaged();
-        return fn();
+        this.flushDue = false;
+        const r = fn();
+        if (this.store.state.isDirty) this.store.seen.trim(Date.now(), this.cfg.dedupTtlMs);
+        this.store.state.save();
+        return r;
       });
     } catch (e) {
-      this.outbox.discardStaged();
+      this.outbox.forget();
       this.store.forgetCache();
+      this.schedule.forget();
+      this.flushDue = false;
       throw e;
     }
   }
