@@ -42,6 +42,7 @@ interface Side {
   server: Server;
   rows: RowsProbe[];
   results: Record<string, { rps: number; p50: number; p99: number; rows_per_event: number; usd: number; naive_usd: number }>;
+  mix?: unknown;
 }
 
 async function main() {
@@ -63,6 +64,7 @@ async function main() {
     if (only.has("mix")) {
       for (const s of sides) {
         const m = await mixPhase(run, s.server.url, `mx-${tag}-${s === sides[0] ? "b" : "h"}`);
+        s.mix = { rows_by_table: m.counters.rows_by_table, lines: m.cost.measured.lines, requests: m.load.mix?.requests, accepted: m.accepted_events, timer_events: m.timer_events };
         s.results.mix = { rps: m.load.rps, p50: m.load.latency_ms.p50, p99: m.load.latency_ms.p99, rows_per_event: m.rows_per_event, usd: m.cost.measured.with_storage_usd_per_million, naive_usd: m.cost.naive.with_storage_usd_per_million };
       }
     }
@@ -95,7 +97,7 @@ async function main() {
     const md = L.join("\n");
     console.log(`\n${md}\n`);
     mkdirSync(join(ROOT, ".bench-dist"), { recursive: true });
-    writeFileSync(join(ROOT, `.bench-dist/compare-${tag}.json`), JSON.stringify({ base, label: labelOf, seconds, loadavg: os.loadavg(), floor, sides: sides.map((s) => ({ name: s.name, rows: s.rows, results: s.results })), markdown: md, failures }, null, 2));
+    writeFileSync(join(ROOT, `.bench-dist/compare-${tag}.json`), JSON.stringify({ base, label: labelOf, seconds, loadavg: os.loadavg(), floor, sides: sides.map((s) => ({ name: s.name, rows: s.rows, results: s.results, mix: s.mix })), markdown: md, failures }, null, 2));
     log(`wrote .bench-dist/compare-${tag}.json`);
   } finally {
     await Promise.allSettled([ceiling.stop(), ...sides.map((s) => s.server.stop())]);

@@ -82,7 +82,7 @@ export interface BenchResult {
   mix: MixResult | null;
   rows: RowsProbe[];
   freshness: { flush: string; read_back: Summary; pushed: Pushed; lake: Summary } | null;
-  cpu: { zod_jit: boolean; node: string; results: Record<string, { us_per_event: number; us_per_beacon: number; p99_us_per_beacon: number; samples: number }> } | null;
+  cpu: { zod_jit: boolean; node: string; measure?: string; results: Record<string, { us_per_event: number; us_per_beacon: number; wall_p50_us_per_beacon?: number; p99_us_per_beacon: number; samples: number }>; around_the_beacon?: Record<string, number> } | null;
   snippets: SnippetSize[];
   targets: Targets;
 }

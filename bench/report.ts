@@ -90,12 +90,19 @@ export function markdown(r: BenchResult): string {
     L.push(`| event → lake object (default flush: ${r.freshness.flush}) | ${r.freshness.lake.n} | ${f(r.freshness.lake.p50)} | ${f(r.freshness.lake.p99)} |`);
   }
   L.push("");
-  L.push("### CPU of parse + validate + enrich (vitest bench, Node, zod without JIT as in workerd)");
+  L.push("### CPU of parse + validate + enrich (Node, zod without JIT as in workerd)");
   L.push("");
   if (r.cpu) {
-    L.push("| events/beacon | µs per event (median) | µs per beacon (median) | samples |");
-    L.push("|---:|---:|---:|---:|");
-    for (const [n, c] of Object.entries(r.cpu.results)) L.push(`| ${n} | ${f(c.us_per_event, 1)} | ${f(c.us_per_beacon, 1)} | ${c.samples} |`);
+    L.push(`${r.cpu.measure ?? "median wall time"}; the median wall time per beacon next to it.`);
+    L.push("");
+    L.push("| events/beacon | CPU µs per event | CPU µs per beacon | wall µs per beacon (median) | samples |");
+    L.push("|---:|---:|---:|---:|---:|");
+    for (const [n, c] of Object.entries(r.cpu.results)) L.push(`| ${n} | ${f(c.us_per_event, 1)} | ${f(c.us_per_beacon, 1)} | ${f(c.wall_p50_us_per_beacon, 1)} | ${c.samples} |`);
+    const a = r.cpu.around_the_beacon;
+    if (a) {
+      L.push("");
+      L.push("Around a 10-event beacon (CPU µs): the RPC argument's structured clone (serialise + deserialise) as records " + `${f(a.rpc_records_us, 1)} µs (${f(a.rpc_records_bytes)} bytes) and packed (schemas/packed.ts) ${f(a.rpc_packed_us, 1)} µs (${f(a.rpc_packed_bytes)} bytes; packing ${f(a.pack_unpack_us, 1)} µs); the state row after 40 events, ${f(a.state_row_bytes)} bytes: JSON.stringify ${f(a.state_row_stringify_us, 1)} µs per beacon, JSON.parse ${f(a.state_row_parse_us, 1)} µs per object lifetime; a structuredClone of the profile (what v1 did per beacon) ${f(a.profile_clone_us, 1)} µs.`);
+    }
   } else L.push("not run");
   if (r.snippets.length) {
     L.push("");

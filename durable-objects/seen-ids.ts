@@ -58,6 +58,17 @@ export class SeenIds {
     return true;
   }
 
+  /** New ids pass (and are remembered); seen ids and ids of an erased profile (retried) are duplicates. */
+  dedup(records: readonly StoredRecord[], now: number): { fresh: StoredRecord[]; duplicate_ids: string[] } {
+    const fresh: StoredRecord[] = [];
+    const duplicate_ids: string[] = [];
+    for (const r of records) {
+      if (this.isTombstoned(r.id) || !this.add(r.id, now)) duplicate_ids.push(r.id);
+      else fresh.push(r);
+    }
+    return { fresh, duplicate_ids };
+  }
+
   /** Ids handed over by a merged anonymous object, with their own times. */
   adopt(rows: readonly { id: string; at: number }[]): void {
     const doc = this.state.get();

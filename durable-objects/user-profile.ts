@@ -16,7 +16,7 @@
  * the queue starts after it and the answer does not wait for it.
  */
 import { DurableObject } from "cloudflare:workers";
-import { sites, type SiteConfig, type StoredRecord } from "../schemas";
+import { isPacked, packRecords, sites, unpackRecords, type PackedRecords, type SiteConfig, type StoredRecord } from "../schemas";
 import { HOLD_MAX_AGE_MS, type ConsentState } from "./consent";
 import { log } from "./lib/log";
 import { admitByConsent, botGuard, botStateOf, consentOf } from "./guards";
@@ -26,7 +26,7 @@ import { applyEvent, emptyProfile, viewProfile, type Profile, type ProfileView }
 import { Schedule } from "./schedule";
 import { profileStub } from "./stub";
 import { Subscribers } from "./subscribers";
-import { dueTimerEvents, timerRecord, timersOf, type TimerConfig } from "./timers";
+import { dueTimerEvents, timerConfig, timerRecord, timersOf, type TimerConfig } from "./timers";
 import { tuning, type Tuning } from "./tuning";
 import { UserStore } from "./user-store";
 import { eraseUser, exportUser, type ErasureResult, type UserParts } from "./user-erasure";
@@ -79,8 +79,9 @@ export class UserProfile extends DurableObject<Env> {
 
   // --- ingest --------------------------------------------------------------------------------
 
-  /** Forward, merges, dedup, consent, apply, buffer: all or nothing; then the alarm and pushes. */
-  async ingest(site: string, id: string, records: StoredRecord[], opts: BeaconOptions = {}): Promise<IngestResult> {
+  /** Forward, merges, dedup, consent, apply, buffer: all or nothing; then the flush, the alarm and pushes. Records come packed (schemas/packed.ts) or as they are. */
+  async ingest(site: string, id: string, batch: StoredRecord[] | PackedRecords, opts: BeaconOptions = {}): Promise<IngestResult> {
+    const records = isPacked(batch) ? unpackRecords(batch) : batch;
     const into = this.store.meta("merged_into");
     if (into && into !== id && (opts.hops ?? 0) < MAX_HOPS) return this.forward(site, id, into, records, opts);
     const snapshots = await collectMerges(this.env, this.store, site, id, records, opts.forwardedFrom);
@@ -89,7 +90,7 @@ export class UserProfile extends DurableObject<Env> {
     const result = this.transaction(() => {
       this.store.claim(site, id);
       const merged = adoptMerges(this.store, snapshots, now, this.cfg.halfLifeMs);
-      const { fresh, duplicate_ids } = this.dedup(records, now);
+      const { fresh, duplicate_ids } = this.store.seen.dedup(records, now);
       const { process, denied, held } = admitByConsent(this.store, settings, fresh, opts.consent, now);
       const applied = process.length || merged.ids.length ? this.apply(site, id, process, merged.profile, settings, now) : [];
       if (held) this.planPrune(now);
@@ -116,18 +117,7 @@ export class UserProfile extends DurableObject<Env> {
       this.planPrune(now);
     });
     await this.schedule.arm();
-    return profileStub(this.env, site, into).ingest(site, into, records, { forwardedFrom: id, hops: (opts.hops ?? 0) + 1, consent: opts.consent });
-  }
-
-  /** New ids pass; seen ids and ids of an erased profile (retried) are duplicates. */
-  private dedup(records: StoredRecord[], now: number): { fresh: StoredRecord[]; duplicate_ids: string[] } {
-    const fresh: StoredRecord[] = [];
-    const duplicate_ids: string[] = [];
-    for (const r of records) {
-      if (this.store.seen.isTombstoned(r.id) || !this.store.markSeen(r.id, now)) duplicate_ids.push(r.id);
-      else fresh.push(r);
-    }
-    return { fresh, duplicate_ids };
+    return profileStub(this.env, site, into).ingest(site, into, packRecords(records), { forwardedFrom: id, hops: (opts.hops ?? 0) + 1, consent: opts.consent });
   }
 
   /** Timers due first, then each event in event-time order: bot gate, buffer, profile. */
@@ -317,6 +307,7 @@ export class UserProfile extends DurableObject<Env> {
   }
 
   private planPrune(now: number): void {
+    if (this.schedule.due("prune") !== undefined) return; // set already: no need to look for the oldest id
     this.schedule.planPrune(now, this.store.oldestRemembered(), this.cfg.dedupTtlMs, PRUNE_EVERY_MS);
   }
 
@@ -348,8 +339,4 @@ export class UserProfile extends DurableObject<Env> {
     if (this.subs.count === 0) return;
     this.subs.publish({ type: "profile", events: applied.map((r) => ({ id: r.id, type: r.type, ts: r.ts })), profile: this.view() });
   }
-}
-
-function timerConfig(s: SiteConfig): TimerConfig {
-  return { sessionTimeoutMs: s.session_timeout_seconds * 1000, cartAbandonMs: s.cart_abandon_seconds * 1000 };
 }

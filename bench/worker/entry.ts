@@ -147,7 +147,7 @@ function countingEnv(env: Env): Env {
 
 /** The same worker, with the user's object answered in place: what the path costs without it. */
 function withoutObjects(env: Env): Env {
-  const stub = { ingest: async (_s: string, _id: string, records: unknown[]) => ({ accepted: records.length, duplicates: 0, duplicate_ids: [] }) };
+  const stub = { ingest: async (_s: string, _id: string, records: unknown[] | { events: unknown[] }) => ({ accepted: Array.isArray(records) ? records.length : records.events.length, duplicates: 0, duplicate_ids: [] }) };
   const PROFILES = { idFromName: (n: string) => n, get: () => stub };
   return new Proxy(env, { get: (t, p) => (p === "PROFILES" ? PROFILES : Reflect.get(t, p, t)) });
 }

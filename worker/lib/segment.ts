@@ -11,7 +11,10 @@
 import { contextSchema, envelopeSchema, eventId, type Context, type Envelope, type EventType } from "../../schemas";
 import { sha256Hex } from "../../durable-objects/lib/hash";
 import type { KeyKind } from "./keys";
+import { ECOMMERCE_EVENTS, KNOWN_FIELDS } from "./segment-spec";
 import { toFieldErrors, type FieldError } from "./validate";
+
+export { ECOMMERCE_EVENTS };
 
 export const SEGMENT_TYPES = ["track", "page", "screen", "identify", "alias", "group"] as const;
 export type SegmentType = (typeof SEGMENT_TYPES)[number];
@@ -23,29 +26,6 @@ export const MAX_MESSAGE_BYTES = 32 * 1024;
 export const MAX_BATCH_BYTES = 500 * 1024;
 /** A browser key may not backdate: an event more than this before its sentAt is refused. */
 export const MAX_BROWSER_AGE_MS = 24 * 3_600_000;
-
-/** Segment's e-commerce spec (v2 names, and the v1 names still sent by old clients). */
-export const ECOMMERCE_EVENTS: Readonly<Record<string, EventType>> = {
-  "Product Viewed": "product_view",
-  "Viewed Product": "product_view",
-  "Product Clicked": "product_click",
-  "Clicked Product": "product_click",
-  "Product Added": "add_to_cart",
-  "Added Product": "add_to_cart",
-  "Product Removed": "remove_from_cart",
-  "Removed Product": "remove_from_cart",
-  "Order Completed": "purchase",
-  "Completed Order": "purchase",
-  "Products Searched": "search",
-  "Searched Products": "search",
-};
-
-/** Message fields that are read, or known and deliberately not stored (never reported). */
-const KNOWN_FIELDS = new Set([
-  "type", "messageId", "anonymousId", "userId", "event", "properties", "traits", "context", "timestamp",
-  "originalTimestamp", "sentAt", "name", "category", "previousId", "groupId",
-  "integrations", "receivedAt", "version", "channel", "_metadata", "writeKey", "options",
-]);
 
 export interface MapOptions {
   site: string;
