@@ -24,6 +24,8 @@ const base = arg("base", "HEAD");
 const labelOf = arg("label", "working tree");
 const seconds = Number(arg("seconds", "5"));
 const only = new Set(arg("only", "rows,mix,phases").split(","));
+/** Runs the working tree's phase first (to see whether going second costs either build). */
+const headFirst = process.argv.includes("--head-first");
 const log = (s: string) => console.log(`[compare] ${s}`);
 
 /** The source tree of a git ref, with this checkout's node_modules, generated files and bench entry. */
@@ -71,7 +73,7 @@ async function main() {
     const floor = only.has("phases") ? await floorPhases(run, ceil10, tag, shm) : [];
     if (only.has("phases")) {
       for (const users of [HOT_USERS, DISTINCT_USERS]) {
-        for (const s of sides) {
+        for (const s of headFirst ? [...sides].reverse() : sides) {
           const p = await fixedPhase(run, s.server.url, ceil10, 10, users, `l-${tag}-${s === sides[0] ? "b" : "h"}-${users}`);
           const c = p.counters!;
           s.results[`10ev-${users}`] = { rps: p.load.rps, p50: p.load.latency_ms.p50, p99: p.load.latency_ms.p99, rows_per_event: (c.profile_rows_written + c.ledger_rows_written + c.stats_rows_written) / Math.max(1, p.cost!.measured.events), usd: p.cost!.measured.with_storage_usd_per_million, naive_usd: p.cost!.naive.with_storage_usd_per_million };

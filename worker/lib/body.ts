@@ -17,9 +17,7 @@ export async function readLimitedText(req: Request, maxBytes: number): Promise<B
     return { ok: false, status: 413, error: `body is ${declared} bytes; the limit is ${maxBytes}` };
   }
   if (!req.body) return { ok: false, status: 400, error: "empty body" };
-  // A declared length within the limit bounds the body (the runtime holds the sender to it):
-  // read it whole, natively, instead of chunk by chunk.
-  const r = declared !== null ? decodeUtf8(await req.arrayBuffer().catch(() => null)) : await readStreamText(req.body, maxBytes);
+  const r = await readStreamText(req.body, maxBytes);
   if (r.ok) return r;
   if (r.reason === "over") return { ok: false, status: 413, error: `body is over the limit of ${maxBytes} bytes` };
   return { ok: false, status: 400, error: r.reason === "empty" ? "empty body" : r.reason === "utf8" ? "body is not valid UTF-8" : "body could not be read" };
@@ -55,17 +53,8 @@ export async function readStreamText(stream: ReadableStream<Uint8Array>, maxByte
       off += c.byteLength;
     }
   }
-  return decodeUtf8(buf);
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-
-/** Bytes as UTF-8 text; invalid UTF-8 is refused, not replaced. */
-function decodeUtf8(buf: ArrayBuffer | Uint8Array | null): StreamText {
-  if (buf === null) return { ok: false, reason: "read" };
-  if (buf.byteLength === 0) return { ok: false, reason: "empty" };
   try {
-    return { ok: true, text: utf8.decode(buf) };
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(buf) };
   } catch {
     return { ok: false, reason: "utf8" };
   }
