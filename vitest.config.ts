@@ -15,10 +15,16 @@ const SITES = JSON.stringify({
   timers: { origins: [], session_timeout_seconds: 2, cart_abandon_seconds: 1 },
   consent: { origins: [], consent_mode: "required" },
   botdrop: { origins: [], bot_action: "drop", bot_threshold: 70 },
+  // Recommendations tests: each its own site, so site-wide statistics are exact.
+  recs: { origins: [] },
+  "recs-fresh": { origins: [] },
+  "recs-bounds": { origins: [] },
+  "recs-fuzz": { origins: [] },
 });
 const SITE_SECRETS = JSON.stringify({
-  demo: { server_keys: ["test-server-key", "test-server-key-2"] },
-  shop: { server_keys: ["shop-server-key"] },
+  demo: { server_keys: ["test-server-key", "test-server-key-2"], read_keys: ["test-read-key", "test-read-key-2"] },
+  shop: { server_keys: ["shop-server-key"], read_keys: ["shop-read-key"] },
+  recs: { server_keys: ["recs-server-key"], read_keys: ["recs-read-key"] },
   secure: { identity_secret: "test-identity-secret-0123456789", server_keys: ["secure-server-key"] },
 });
 
@@ -39,7 +45,8 @@ export default defineConfig({
         plugins: [
           workerd(
             // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
-            { SITE_SECRETS, FLUSH_INTERVAL_MS: "500" },
+            // Small item bounds, so a test can fill them (test/items.integration.test.ts).
+            { SITE_SECRETS, FLUSH_INTERVAL_MS: "500", ITEM_SHARD_MAX_PRODUCTS: "200", CATALOG_SHARD_MAX_PRODUCTS: "200" },
             {
               ratelimits: {
                 IP_LIMITER: { namespace_id: "1001", simple: { limit: 20, period: 60 } },

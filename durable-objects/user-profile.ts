@@ -18,6 +18,9 @@ import { emptyBotState, scoreEvent, type BotState } from "./bot-score";
 import { consentStep, HOLD_MAX_AGE_MS, HOLD_MAX_EVENTS, type ConsentState } from "./consent";
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES, splitBySize } from "./chunks";
 import { erasureKey, tombstoneHash, type ErasureRecord } from "./erasure";
+import { withItemDeltas } from "./items/covisit";
+import { rankingInput, type RankingInput } from "./items/ranking-input";
+import { itemTuning } from "./items/tuning";
 import { mergeProfiles } from "./merge";
 import { applyEvent, emptyProfile, upgradeProfile, viewProfile, type Profile, type ProfileView } from "./profile";
 import { afterFlush, noteDuplicates, pendingStats } from "./stats";
@@ -228,6 +231,14 @@ export class UserProfile extends DurableObject<Env> {
     return this.view();
   }
 
+  /** Only what recommendations rank with (items/ranking-input.ts); null without a profile. */
+  async rankingInput(): Promise<RankingInput | null> {
+    const into = this.meta("merged_into");
+    if (into) return profileStub(this.env, this.meta("site")!, into).rankingInput();
+    const p = this.loadProfile();
+    return p ? rankingInput(p, Date.now(), this.cfg.halfLifeMs) : null;
+  }
+
   /** GET <anything>/stream?site=&id= with or without `Upgrade: websocket`. */
   override async fetch(req: Request): Promise<Response> {
     const url = new URL(req.url);
@@ -365,7 +376,8 @@ export class UserProfile extends DurableObject<Env> {
     const startedMs = Date.now();
     const site = this.meta("site");
     this.assignChunks();
-    const chunks = this.pendingChunks(site ?? "unknown");
+    // Site-wide item statistics ride along with each chunk (items/covisit.ts).
+    const chunks = withItemDeltas(this.pendingChunks(site ?? "unknown"), this.loadProfile(), itemTuning(this.env).enabled);
     let sent = 0;
     for (const group of splitBySize(chunks, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES)) {
       try {

@@ -31,6 +31,8 @@ export const siteSecretsSchema = strictObject({
   server_keys: array(writeKey).max(10).optional(),
   /** Key for user_id_sig = hex HMAC-SHA256(identity_secret, user_id) (worker/lib/identity.ts). */
   identity_secret: string().min(16).max(256).optional(),
+  /** Read-only keys (Bearer): this site's profiles and recommendations, nothing else. Several allow rotation. */
+  read_keys: array(string().min(8).max(256)).max(10).optional(),
 });
 export const allSiteSecretsSchema = record(string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), siteSecretsSchema);
 export const sitesSchema = record(string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), siteConfigSchema);

@@ -3,11 +3,13 @@ import { Hono } from "hono";
 import type { Env } from "./env";
 import { log } from "./lib/log";
 import { requestLog } from "./middleware/observe";
+import { catalog } from "./routes/catalog";
 import { collect } from "./routes/collect";
 import { demo } from "./routes/demo";
 import { dashboard } from "./routes/dashboard";
 import { lake } from "./routes/lake";
 import { profiles } from "./routes/profiles";
+import { recommendations } from "./routes/recommendations";
 import { schemas } from "./routes/schemas";
 import { segment } from "./routes/segment";
 import { snippet } from "./routes/snippet";
@@ -20,6 +22,8 @@ app.use("*", requestLog); // one JSON log line per request; ingest metrics (midd
 app.get("/", (c) => c.json({ name: "edge-collector", collect: "POST /v1/collect" }));
 app.route("/v1/collect", collect);
 app.route("/v1/profiles", profiles);
+app.route("/v1/recommendations", recommendations);
+app.route("/v1/catalog", catalog);
 app.route("/v1/admin/lake", lake);
 app.route("/v1/schemas", schemas);
 app.route("/v1/admin", stats); // /v1/admin/stats[/:site], /v1/admin/tail/:site

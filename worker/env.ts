@@ -1,4 +1,6 @@
 import type { LakeMessage } from "../schemas";
+import type { ItemStats } from "../durable-objects/items/item-stats";
+import type { ItemTrends } from "../durable-objects/items/item-trends";
 import type { LakeLedger } from "../durable-objects/lake-ledger";
 import type { SiteStats } from "../durable-objects/site-stats";
 import type { UserProfile } from "../durable-objects/user-profile";
@@ -13,6 +15,10 @@ declare global {
       LAKE: R2Bucket;
       /** Metrics window: one object per (site, hour) (durable-objects/site-stats.ts). */
       STATS: DurableObjectNamespace<SiteStats>;
+      /** Site-wide item knowledge and catalogue: one object per (site, shard) (durable-objects/items/item-stats.ts). */
+      ITEMS: DurableObjectNamespace<ItemStats>;
+      /** Trending products: one object per site (durable-objects/items/item-trends.ts). */
+      TRENDS: DurableObjectNamespace<ItemTrends>;
       /** Workers Analytics Engine dataset for metrics (docs/OBSERVABILITY.md); a no-op locally. */
       METRICS?: AnalyticsEngineDataset;
       /** Rate limits (wrangler.toml [[ratelimits]]): per client IP, per site. */
@@ -28,6 +34,13 @@ declare global {
       FLUSH_INTERVAL_MS?: string;
       DEDUP_TTL_HOURS?: string;
       PROFILE_HALF_LIFE_HOURS?: string;
+      /** Site-wide item statistics (durable-objects/items/tuning.ts): "off" stops them. */
+      ITEM_STATS?: string;
+      ITEM_SHARDS?: string;
+      ITEM_HALF_LIFE_HOURS?: string;
+      TRENDING_HALF_LIFE_HOURS?: string;
+      ITEM_SHARD_MAX_PRODUCTS?: string;
+      CATALOG_SHARD_MAX_PRODUCTS?: string;
       /** Share of refused beacons whose bad rows are kept in rejected/ (0..1, default 1). */
       REJECTED_SAMPLE_RATE?: string;
       /** Chaos tests only: failure rates for bindings (worker/faults.ts). */

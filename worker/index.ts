@@ -4,6 +4,8 @@ import type { Env } from "./env";
 import { consumeBatch } from "./queue/consumer";
 import { consumeDeadLetters } from "./queue/deadletter";
 
+export { ItemStats } from "../durable-objects/items/item-stats";
+export { ItemTrends } from "../durable-objects/items/item-trends";
 export { LakeLedger } from "../durable-objects/lake-ledger";
 export { SiteStats } from "../durable-objects/site-stats";
 export { UserProfile } from "../durable-objects/user-profile";

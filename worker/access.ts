@@ -1,0 +1,48 @@
+/**
+ * Who may call the personalization routes (minimal version; the full route x credential table
+ * is being written on another branch and replaces this file, keeping `access(route)`).
+ *   recommendations.read, catalog.read: the admin token, or one of the site's read keys (Bearer)
+ *   catalog.write: the admin token, or one of the site's server keys (HTTP Basic user name)
+ * No credential: 401. A credential that does not grant the route for `:site`: 403.
+ * Keys are compared in constant time (SHA-256, then timingSafeEqual) and never logged.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { Env } from "./env";
+import { matchKey, writeKeyOf } from "./lib/keys";
+import { tokenMatches } from "./middleware/admin-auth";
+import { siteKeys, siteSecrets } from "./sites";
+
+export type Route = "recommendations.read" | "catalog.write" | "catalog.read";
+
+/** True when `given` equals one of `keys`; every key is compared. */
+async function oneOf(given: string, keys: readonly string[]): Promise<boolean> {
+  let found = false;
+  for (const k of keys) if (await tokenMatches(given, k)) found = true;
+  return found;
+}
+
+export function access(route: Route): MiddlewareHandler<{ Bindings: Env }> {
+  return async (c, next) => {
+    const site = c.req.param("site") ?? "";
+    const header = c.req.header("authorization") ?? "";
+    const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+    const basic = /^Basic\s/i.test(header) ? writeKeyOf(header, undefined) : null;
+    const basicKey = basic && "key" in basic ? basic.key : null;
+    const given = bearer ?? basicKey;
+    if (!given) {
+      c.header("WWW-Authenticate", route === "catalog.write" ? 'Basic realm="collector"' : 'Bearer realm="collector"');
+      const expected = route === "catalog.write" ? "HTTP Basic with the site's server key as user name, or Bearer <admin token>" : "Authorization: Bearer <read key or admin token>";
+      return c.json({ error: "missing credentials", details: [{ path: "authorization", message: `expected ${expected}` }] }, 401);
+    }
+    const admin = c.env.ADMIN_TOKEN;
+    if (admin && (await tokenMatches(given, admin))) return next();
+    if (route === "catalog.write") {
+      const key = await matchKey(await siteKeys(c.env), given);
+      if (key && key.kind === "server" && key.site === site) return next();
+    } else if (bearer && (await oneOf(bearer, siteSecrets(c.env).get(site)?.read_keys ?? []))) {
+      return next();
+    }
+    const needs = route === "catalog.write" ? `a server key of site ${site.slice(0, 64)}` : `a read key of site ${site.slice(0, 64)}`;
+    return c.json({ error: "forbidden", details: [{ path: "authorization", message: `this route needs ${needs} or the admin token` }] }, 403);
+  };
+}
