@@ -37,7 +37,7 @@ export function access(route: Route): MiddlewareHandler<{ Bindings: Env }> {
     const admin = c.env.ADMIN_TOKEN;
     if (admin && (await tokenMatches(given, admin))) return next();
     if (route === "catalog.write") {
-      const key = await matchKey(await siteKeys(c.env), given);
+      const key = basicKey ? await matchKey(await siteKeys(c.env), basicKey) : null;
       if (key && key.kind === "server" && key.site === site) return next();
     } else if (bearer && (await oneOf(bearer, siteSecrets(c.env).get(site)?.read_keys ?? []))) {
       return next();

@@ -60,7 +60,7 @@ export function parseRecQuery(params: URLSearchParams, candidates: string[] | nu
 export function parseCandidates(body: unknown): Parsed<string[]> {
   if (!body || typeof body !== "object" || Array.isArray(body)) return { ok: false, details: [{ path: "(root)", message: 'expected {"candidates": ["<product id>", ...]}' }] };
   const extra = Object.keys(body).filter((k) => k !== "candidates");
-  if (extra.length) return { ok: false, details: extra.slice(0, 10).map((k) => ({ path: k.slice(0, 64), message: "unknown field" })) };
+  if (extra.length) return { ok: false, details: extra.slice(0, 10).map((k) => ({ path: k.slice(0, 64) || "\"\"", message: "unknown field" })) };
   const c = (body as { candidates?: unknown }).candidates;
   if (!Array.isArray(c) || c.length < 1 || c.length > MAX_CANDIDATES) return { ok: false, details: [{ path: "candidates", message: `expected an array of 1 to ${MAX_CANDIDATES} product ids` }] };
   const bad = c.findIndex((x) => typeof x !== "string" || !isId(x));
