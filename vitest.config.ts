@@ -58,7 +58,7 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "schemas/**/*.test.ts", "test/**/*.test.ts", "bench/*.test.ts"],
+          include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "schemas/**/*.test.ts", "test/**/*.test.ts", "bench/*.test.ts", "bench/eval/*.test.ts"],
           exclude: ["test/chaos/**"],
         },
       },

@@ -7,11 +7,17 @@
  * Nothing here is part of the deployed worker: wrangler.toml's main is worker/index.ts.
  */
 import collector from "../../worker/index";
-import { LakeLedger as RealLedger, UserProfile as RealProfile } from "../../worker/index";
+import { ItemStats as RealItems, ItemTrends as RealTrends, LakeLedger as RealLedger, UserProfile as RealProfile } from "../../worker/index";
 import type { Env } from "../../worker/env";
+import { parseRecQuery } from "../../worker/recs/query";
+import { ALL_SIGNALS, type Signals } from "../../worker/recs/rank";
+import { recommend } from "../../worker/recs/recommend";
 import { emptyCounters, queueOps, type Counters } from "../cost";
 
 let counters: Counters = emptyCounters();
+/** Write RPCs per item object (`${site}:${shard}`, trends `${site}`): the busiest object's rate. */
+let objectWrites: Record<string, number> = {};
+const wrote = (name: string) => (objectWrites[name] = (objectWrites[name] ?? 0) + 1);
 
 /** Sums `rowsWritten` of each statement: the number Cloudflare bills SQLite storage by. */
 function countingSql(sql: SqlStorage, add: (rows: number) => void): SqlStorage {
@@ -45,6 +51,10 @@ export class UserProfile extends RealProfile {
     counters.profile_reads += 1;
     return super.getProfile();
   }
+  override async rankingInput() {
+    counters.profile_reads += 1;
+    return super.rankingInput();
+  }
   override async alarm() {
     counters.profile_alarms += 1;
     return super.alarm();
@@ -72,6 +82,55 @@ export class LakeLedger extends RealLedger {
     counters.ledger_requests += 1;
     return super.alarm();
   }
+}
+
+export class ItemStats extends RealItems {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    (this as unknown as { sql: SqlStorage }).sql = countingSql(ctx.storage.sql, (n) => (counters.items_rows_written += n));
+  }
+  override async apply(...a: Parameters<RealItems["apply"]>) {
+    counters.items_requests += 1;
+    wrote(`items ${a[0].site}:${a[0].shard}`);
+    return super.apply(...a);
+  }
+  override async read(...a: Parameters<RealItems["read"]>) {
+    counters.items_requests += 1;
+    return super.read(...a);
+  }
+  override async upsertCatalog(...a: Parameters<RealItems["upsertCatalog"]>) {
+    counters.items_requests += 1;
+    return super.upsertCatalog(...a);
+  }
+}
+
+export class ItemTrends extends RealTrends {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    (this as unknown as { sql: SqlStorage }).sql = countingSql(ctx.storage.sql, (n) => (counters.items_rows_written += n));
+  }
+  override async apply(...a: Parameters<RealTrends["apply"]>) {
+    counters.items_requests += 1;
+    wrote(`trends ${a[0].site}`);
+    return super.apply(...a);
+  }
+  override async lists(...a: Parameters<RealTrends["lists"]>) {
+    counters.items_requests += 1;
+    return super.lists(...a);
+  }
+}
+
+/**
+ * GET /__bench/recommend/:site/:id?<the route's query>&without=covisit,affinity,trending:
+ * recommend() with signals switched off, for the eval's ablation (no access check: bench only).
+ */
+async function benchRecommend(url: URL, env: Env): Promise<Response> {
+  const [site, id] = url.pathname.split("/").slice(3).map(decodeURIComponent);
+  const q = parseRecQuery(url.searchParams);
+  if (!site || !id || !q.ok) return Response.json({ error: "bad bench query" }, { status: 400 });
+  const off = new Set((url.searchParams.get("without") ?? "").split(","));
+  const signals: Signals = { ...ALL_SIGNALS, covisit: !off.has("covisit"), affinity: !off.has("affinity"), trending: !off.has("trending") };
+  return Response.json(await recommend(env, site, id, q.value, signals));
 }
 
 /** env with LAKE.put counted (R2 class A operations). */
@@ -102,11 +161,13 @@ function withoutObjects(env: Env): Env {
 const handler: ExportedHandler<Env> = {
   async fetch(req, env, ctx) {
     const url = new URL(req.url);
+    if (url.pathname === "/__bench/objects") return Response.json(objectWrites);
     if (url.pathname === "/__bench/counters") {
       if (req.method === "DELETE") counters = emptyCounters();
       return Response.json(counters);
     }
     counters.worker_requests += 1;
+    if (url.pathname.startsWith("/__bench/recommend/")) return benchRecommend(url, env);
     // Stage isolation (diagnostics only, never in the reported phases unless named so):
     // BENCH_STAGE=no_do answers the ingest RPC without reaching a Durable Object.
     const e = (env as Env & { BENCH_STAGE?: string }).BENCH_STAGE === "no_do" ? withoutObjects(env) : env;

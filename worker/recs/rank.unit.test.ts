@@ -14,7 +14,7 @@ function run(a: Partial<RankArgs> & { opts?: RecOptions }) {
   const o = a.opts ?? opts();
   const neighbours = a.neighbours ?? new Map();
   const trends: TrendList[] = a.trends ?? [];
-  const pool = a.pool ?? candidatePool(o, neighbours, trends);
+  const pool = a.pool ?? candidatePool(o, a.user ?? null, neighbours, trends, a.signals);
   return rank({ opts: o, pool, user: a.user ?? null, neighbours, trends, items: a.items ?? new Map(), ...(a.signals ? { signals: a.signals } : {}) });
 }
 const ids = (r: ReturnType<typeof run>) => r.items.map((i) => i.product_id);
@@ -22,16 +22,17 @@ const ids = (r: ReturnType<typeof run>) => r.items.map((i) => i.product_id);
 describe("seeds and trending lists", () => {
   it("puts the context product first, then recent products newest first, five at most", () => {
     expect(seedsOf(user({ recent: recent("a", "b", "c", "d", "e", "f") }), "ctx")).toEqual([
-      { id: "ctx", weight: 1 }, { id: "a", weight: 0.6 }, { id: "b", weight: 0.4 }, { id: "c", weight: 0.3 }, { id: "d", weight: 0.25 },
+      { id: "ctx", weight: 1 }, { id: "a", weight: 0.4 }, { id: "b", weight: 0.2 }, { id: "c", weight: 0.1 }, { id: "d", weight: 0.05 },
     ]);
     expect(seedsOf(user({ recent: recent("a", "b") }), "b").map((s) => s.id)).toEqual(["b", "a"]);
     expect(seedsOf(null, null)).toEqual([]);
   });
-  it("reads site-wide trending and the two favourite categories, or only the asked category first", () => {
+  it("reads site-wide (or the asked category's) trending, the context's category and two favourite categories", () => {
     const u = user({ categories: [{ key: "shoes", score: 3 }, { key: "bags", score: 2 }, { key: "hats", score: 1 }] });
-    expect(trendKeys(u, null)).toEqual([null, "shoes", "bags"]);
-    expect(trendKeys(u, "bags")).toEqual(["bags", "shoes"]);
-    expect(trendKeys(null, "hats")).toEqual(["hats"]);
+    const names = (k: ReturnType<typeof trendKeys>) => k.map((x) => `${x.category}:${x.weight}`);
+    expect(names(trendKeys(u, null))).toEqual(["null:0.5", "shoes:0.7", "bags:0.7"]);
+    expect(names(trendKeys(u, "bags", "socks"))).toEqual(["bags:1", "socks:1", "shoes:0.7"]);
+    expect(names(trendKeys(null, "hats", "hats"))).toEqual(["hats:1"]);
   });
 });
 
@@ -50,11 +51,11 @@ describe("rank", () => {
   it("ranks the neighbours of the newest products first, with reasons and catalogue fields", () => {
     const r = run({ user: u, neighbours, items });
     expect(r.strategy).toBe("personalized");
-    // a is the newest (weight 1), b before it (0.6): x = 10/10 + 0.6 x 2/8, z = 0.6 x 8/8, y = 5/10
-    expect(ids(r)).toEqual(["x", "z", "y", "a2"]);
+    // a is the newest (weight 1), b before it (0.4): x = 10/10 + 0.4 x 2/8, y = 5/10, z = 0.4 x 8/8
+    expect(ids(r)).toEqual(["x", "y", "z", "a2"]);
     expect(r.items[0]).toMatchObject({ product_id: "x", reasons: ["viewed together with a"], title: "Blue shoe", price: 59, category: "shoes", brand: "Acme", available: true });
-    expect(r.items[2]).toMatchObject({ product_id: "y", reasons: ["bought together with a"], category: "socks", price: 5 });
-    expect(r.items[0]!.score).toBeCloseTo(1 + (0.6 * 2) / 8, 4);
+    expect(r.items[1]).toMatchObject({ product_id: "y", reasons: ["bought together with a"], category: "socks", price: 5 });
+    expect(r.items[0]!.score).toBeCloseTo(1 + (0.4 * 2) / 8, 4);
   });
 
   it("never recommends a purchase, the context, an unavailable or excluded product, nor (by default) the cart", () => {
@@ -65,7 +66,7 @@ describe("rank", () => {
   });
 
   it("keeps to limit and to the asked category", () => {
-    expect(ids(run({ user: u, neighbours, items, opts: opts({ limit: 2 }) }))).toEqual(["x", "z"]);
+    expect(ids(run({ user: u, neighbours, items, opts: opts({ limit: 2 }) }))).toEqual(["x", "y"]);
     expect(ids(run({ user: u, neighbours, items, opts: opts({ category: "socks" }) }))).toEqual(["y"]);
   });
 
@@ -94,8 +95,19 @@ describe("rank", () => {
   it("re-ranks exactly the candidates it was given, ties in the given order", () => {
     const o = opts({ candidates: ["q", "bought", "z", "x", "r"], limit: 5 });
     const r = run({ user: u, neighbours, items, opts: o });
-    expect(ids(r)).toEqual(["x", "z", "q", "r"]); // x 1.15, z 0.6, then no signal: as given
+    expect(ids(r)).toEqual(["x", "z", "q", "r"]); // x 1.1, z 0.4, then no signal: as given
     expect(r.items[2]).toMatchObject({ product_id: "q", score: 0, reasons: [] });
+  });
+
+  it("reads attributes only for the best candidates, never for banned ones", () => {
+    const many = new Map([["a", nb(...Array.from({ length: 30 }, (_, i) => [`n${i}`, 30 - i] as [string, number]), ["bought", 100])]]);
+    const trends: TrendList[] = [{ category: null, weight: 0.5, items: Array.from({ length: 30 }, (_, i) => ({ product_id: `t${i}`, score: 30 - i })) }];
+    const pool = candidatePool(opts({ limit: 5 }), u, many, trends);
+    expect(pool).toHaveLength(40);
+    expect(pool).not.toContain("bought");
+    expect(pool.slice(0, 3)).toEqual(["n0", "n1", "n2"]);
+    expect(pool).toContain("t0"); // the strongest trending ones make it too
+    expect(candidatePool(opts({ candidates: ["c1", "bought"] }), u, many, trends)).toEqual(["c1", "bought"]); // re-rank: rank() filters
   });
 
   it("switches signals off one by one (the eval's ablation)", () => {

@@ -5,7 +5,8 @@
  *      neighbours (one shard), the site's (or the asked category's) trending list
  *   2. the neighbours of the person's recent products (at most 5 products, so at most 5 shards)
  *      and the trending lists of their two favourite categories
- *   3. catalogue and attributes of the candidates (at most 200 products, at most ITEM_SHARDS shards)
+ *   3. catalogue and attributes of the best candidates by co-visits and trending (max(40, 4 x limit)
+ *      products, or the <= 100 given ones; at most ITEM_SHARDS shards)
  * Item statistics and trending lists are cached per isolate for CACHE_MS (recs/cache.ts); the
  * user's object is read every time, so a person's own event shows at once.
  */
@@ -18,7 +19,7 @@ import type { RecOptions } from "./query";
 import { candidatePool, rank, seedsOf, trendKeys, type RecItem, type Signals, type Strategy, type TrendList } from "./rank";
 
 export const CACHE_MS = 3000;
-const TREND_LEN = 50;
+const TREND_LEN = 30;
 
 export interface Recommendations {
   site: string;
@@ -28,20 +29,30 @@ export interface Recommendations {
   items: RecItem[];
 }
 
-const meta = new TtlCache<ItemView | null>(20_000, CACHE_MS);
-const nbs = new TtlCache<Neighbour[]>(20_000, CACHE_MS);
-const trendCache = new TtlCache<TrendList>(2_000, CACHE_MS);
-const key = (site: string, id: string) => `${site}\u0000${id}`;
+interface SiteCache {
+  meta: TtlCache<ItemView | null>;
+  nbs: TtlCache<Neighbour[]>;
+  trends: TtlCache<TrendList>;
+}
+const caches = new Map<string, SiteCache>();
+/** This isolate's caches of a site (sites are configured, so their number is bounded). */
+function cacheOf(site: string): SiteCache {
+  let c = caches.get(site);
+  if (!c) caches.set(site, (c = { meta: new TtlCache(20_000, CACHE_MS), nbs: new TtlCache(20_000, CACHE_MS), trends: new TtlCache(1_000, CACHE_MS) }));
+  return c;
+}
 
 /** Forget cached attributes of products whose catalogue entry just changed (this isolate). */
 export function forgetItems(site: string, ids: Iterable<string>): void {
-  for (const id of ids) meta.delete(key(site, id));
+  const { meta } = cacheOf(site);
+  for (const id of ids) meta.delete(id);
 }
 
 /** Catalogue and attributes (and neighbours for `withNeighbours`) of products: one RPC per shard with misses. */
 async function readItems(env: Env, site: string, ids: string[], withNeighbours: string[], now: number): Promise<void> {
-  const needMeta = ids.filter((id) => meta.get(key(site, id), now) === undefined);
-  const needNb = withNeighbours.filter((id) => nbs.get(key(site, id), now) === undefined);
+  const { meta, nbs } = cacheOf(site);
+  const needMeta = ids.filter((id) => meta.get(id, now) === undefined);
+  const needNb = withNeighbours.filter((id) => nbs.get(id, now) === undefined);
   if (!needMeta.length && !needNb.length) return;
   const shards = itemTuning(env).shards;
   const metaBy = byShard(needMeta, shards);
@@ -51,25 +62,26 @@ async function readItems(env: Env, site: string, ids: string[], withNeighbours: 
       const m = metaBy.get(s) ?? [];
       const n = nbBy.get(s) ?? [];
       const got = await env.ITEMS.get(env.ITEMS.idFromName(itemsObjectName(site, s))).read(m, n, now);
-      for (const id of m) meta.set(key(site, id), got[id] ?? null, now);
+      for (const id of m) meta.set(id, got[id] ?? null, now);
       for (const id of n) {
         const v = got[id];
-        nbs.set(key(site, id), v?.neighbours ?? [], now);
-        if (v) meta.set(key(site, id), { ...v, neighbours: undefined }, now);
+        nbs.set(id, v?.neighbours ?? [], now);
+        if (v) meta.set(id, { ...v, neighbours: undefined }, now);
       }
     }),
   );
 }
 
-async function readTrends(env: Env, site: string, keys: (string | null)[], now: number): Promise<TrendList[]> {
-  const k = (c: string | null) => key(site, c === null ? "\u0000site" : c);
-  const missing = keys.filter((c) => trendCache.get(k(c), now) === undefined);
+async function readTrends(env: Env, site: string, keys: { category: string | null; weight: number }[], now: number): Promise<TrendList[]> {
+  const trendCache = cacheOf(site).trends;
+  const k = (c: string | null) => (c === null ? "\u0000site" : c);
+  const missing = keys.map((x) => x.category).filter((c) => trendCache.get(k(c), now) === undefined);
   if (missing.length) {
     const stub = env.TRENDS.get(env.TRENDS.idFromName(site));
     const lists = await stub.lists(missing, TREND_LEN, now);
     missing.forEach((c, i) => trendCache.set(k(c), { category: c, items: lists[i]!.items }, now));
   }
-  return keys.map((c) => trendCache.get(k(c), now) ?? { category: c, items: [] });
+  return keys.map(({ category, weight }) => ({ ...(trendCache.get(k(category), now) ?? { category, items: [] }), weight }));
 }
 
 export async function recommend(env: Env, site: string, id: string, opts: RecOptions, signals?: Signals): Promise<Recommendations> {
@@ -77,17 +89,18 @@ export async function recommend(env: Env, site: string, id: string, opts: RecOpt
   const [user] = await Promise.all([
     profileStub(env, site, id).rankingInput(),
     opts.context ? readItems(env, site, [], [opts.context], now) : undefined,
-    readTrends(env, site, [opts.category], now),
+    readTrends(env, site, trendKeys(null, opts.category), now),
   ]);
   const seeds = seedsOf(user, opts.context).map((s) => s.id);
-  const keys = trendKeys(user, opts.category);
+  const { meta, nbs } = cacheOf(site);
+  const keys = trendKeys(user, opts.category, opts.context ? (meta.get(opts.context, now)?.category ?? null) : null);
   const [, trends] = await Promise.all([readItems(env, site, [], seeds, now), readTrends(env, site, keys, now)]);
-  const neighbours = new Map(seeds.map((s) => [s, nbs.get(key(site, s), now) ?? []]));
-  const pool = candidatePool(opts, neighbours, trends);
+  const neighbours = new Map(seeds.map((s) => [s, nbs.get(s, now) ?? []]));
+  const pool = candidatePool(opts, user, neighbours, trends, signals);
   await readItems(env, site, pool, [], now);
   const items = new Map<string, ItemView>();
   for (const p of pool) {
-    const v = meta.get(key(site, p), now);
+    const v = meta.get(p, now);
     if (v) items.set(p, v);
   }
   const ranked = rank({ opts, pool, user, neighbours, trends, items, ...(signals ? { signals } : {}) });
