@@ -1,6 +1,7 @@
 /**
  * Segment-compatible HTTP Tracking API: POST /v1/batch and /v1/{track,page,screen,identify,
- * alias,group}. Write key by HTTP Basic auth (or `writeKey` in the body). Each message is
+ * alias,group}, and the short paths analytics.js posts to (/v1/b, /v1/t, /v1/p, /v1/s, /v1/i,
+ * /v1/a, /v1/g: the same handling). Write key by HTTP Basic auth (or `writeKey` in the body). Each message is
  * mapped (lib/segment.ts), validated and enriched by the shared pipeline (ingest.ts), and the
  * records are stored with one call per user object.
  *
@@ -10,7 +11,7 @@
  * 5xx only when storing failed, which the clients retry, and message ids make that safe.
  */
 import { Hono, type Context } from "hono";
-import type { StoredRecord } from "../../schemas";
+import type { Envelope, StoredRecord } from "../../schemas";
 import type { Env } from "../env";
 import { ownerOf, prepare, store, trustedEnvelope } from "../ingest";
 import { parseJson } from "../lib/body";
@@ -18,6 +19,7 @@ import { matchKey, writeKeyOf } from "../lib/keys";
 import { locationAsCf, mapMessage, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, SEGMENT_TYPES, translatePath, type SegmentType } from "../lib/segment";
 import { readSegmentBody } from "../lib/segment-body";
 import type { FieldError } from "../lib/validate";
+import { allowedRequestHeaders } from "../lib/sdk-cors";
 import { allowOrigin } from "../middleware/cors";
 import { limitByIp, limitBySite, tooMany } from "../middleware/rate-limit";
 import { keepRejected, rejectedRow } from "../rejections";
@@ -37,16 +39,19 @@ const preflight = (c: Context<{ Bindings: Env }>) => {
   if (!origin || !sites(c.env).anyAllows(origin)) return c.json({ error: "origin not allowed" }, 403);
   allowOrigin(c, origin);
   c.header("Access-Control-Allow-Methods", "POST, OPTIONS");
-  c.header("Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Encoding");
+  c.header("Access-Control-Allow-Headers", allowedRequestHeaders(c.req.header("access-control-request-headers")));
   c.header("Access-Control-Max-Age", "86400");
   return c.body(null, 204);
 };
 
-const ROUTE = `/:kind{batch|${SEGMENT_TYPES.join("|")}}`;
+/** analytics.js posts each call to /v1/<first letter of its type>, batches to /v1/b. */
+const SHORT: Record<string, "batch" | SegmentType> = { b: "batch", t: "track", p: "page", s: "screen", i: "identify", a: "alias", g: "group" };
+const ROUTE = `/:kind{batch|${SEGMENT_TYPES.join("|")}|${Object.keys(SHORT).join("|")}}`;
 segment.options(ROUTE, preflight);
 segment.post(ROUTE, async (c) => {
   const receivedMs = Date.now();
-  const kind = c.req.param("kind") as "batch" | SegmentType;
+  const param = c.req.param("kind") as string;
+  const kind = SHORT[param] ?? (param as "batch" | SegmentType);
   const isBatch = kind === "batch";
   const origin = c.req.header("origin") ?? null;
   if (origin && sites(c.env).anyAllows(origin)) allowOrigin(c, origin);
@@ -95,22 +100,27 @@ segment.post(ROUTE, async (c) => {
 
   const facts = { receivedMs, cf: c.req.raw.cf, serverKey: key.kind === "server", scrubParams: site.scrub_params };
   const byOwner = new Map<string, StoredRecord[]>();
+  // The consent a user's messages state; the last one in the request's order wins.
+  const consentOf = new Map<string, { index: number; consent: Envelope["consent"] }>();
   const rejected: { index: number; messageId: string | null; errors: FieldError[] }[] = [];
   await Promise.all(
     messages.map(async (raw, index) => {
       const msg = batchContext && raw && typeof raw === "object" && !Array.isArray(raw) ? { ...(raw as Json), context: { ...batchContext, ...((raw as Json).context as Json | undefined) } } : raw;
-      const m = await mapMessage(msg, { site: site.id, kind: key.kind, receivedMs, batchSentAt: doc.sentAt, endpointType: isBatch ? undefined : kind, requestUserAgent: c.req.header("user-agent") ?? null });
+      const m = await mapMessage(msg, { site: site.id, kind: key.kind, receivedMs, batchSentAt: doc.sentAt, endpointType: isBatch ? undefined : kind, requestUserAgent: c.req.header("user-agent") ?? null, consentCategories: site.consent_categories });
       if (!m.ok) return void rejected.push({ index, messageId: m.messageId, errors: m.errors });
       if (m.ignored.length) ignored.push({ index, messageId: m.messageId, fields: m.ignored });
       const cf = key.kind === "server" ? locationAsCf(m.location) : facts.cf;
       // A server key's userId is the site's own word; a browser key's goes through the site's
-      // identity policy like /v1/collect (Segment messages carry no signature, so a site that
-      // requires signed ids keeps browser-key events under the anonymous id, "unverified").
+      // identity policy like /v1/collect, with the signature the message carries, if any
+      // (lib/segment-identity.ts): unsigned or wrongly signed ids on a site that requires
+      // signatures leave the events under the anonymous id, "unverified".
       const who = key.kind === "server" ? { envelope: m.envelope, identity: m.envelope.user_id ? ("verified" as const) : ("none" as const) } : await trustedEnvelope(c.env, m.envelope, m.envelope.user_id ?? null);
       m.envelope = who.envelope;
       const p = prepare(m.envelope, { ...facts, cf, userAgent: m.userAgent }, who.identity);
       if (p.rejected.length) return void rejected.push({ index, messageId: m.messageId, errors: p.rejected.flatMap((r) => r.errors.map((e) => ({ ...e, path: translatePath(e.path, m.paths) }))) });
       const owner = ownerOf(m.envelope);
+      const stated = m.envelope.consent;
+      if (stated && (consentOf.get(owner)?.index ?? -1) < index) consentOf.set(owner, { index, consent: stated });
       const list = byOwner.get(owner);
       if (list) list.push(...p.records);
       else byOwner.set(owner, [...p.records]);
@@ -125,7 +135,7 @@ segment.post(ROUTE, async (c) => {
   }
 
   // One call per user object, in parallel; any failure is a 500 the clients retry.
-  const results = await Promise.allSettled([...byOwner].map(([owner, records]) => store(c.env, site.id, owner, records)));
+  const results = await Promise.allSettled([...byOwner].map(([owner, records]) => store(c.env, site.id, owner, records, consentOf.get(owner)?.consent)));
   const failure = results.find((r) => r.status === "rejected");
   if (failure) throw (failure as PromiseRejectedResult).reason;
   let accepted = 0;
