@@ -233,7 +233,8 @@ export async function mapMessage(raw: unknown, opts: MapOptions): Promise<Mapped
     ...(consent ? { consent } : {}),
     sent_at,
     ...(Object.keys(context).length ? { context } : {}),
-    events: [{ id: await eventIdOf(raw), type: event.type, ts, props: event.props }],
+    // The endpoint's type is part of a hashed id: one body posted to /v1/identify and /v1/alias is two messages.
+    events: [{ id: await eventIdOf(raw.type === st ? raw : { ...raw, type: st }), type: event.type, ts, props: event.props }],
   };
   const env = envelopeSchema.safeParse(candidate);
   if (!env.success) return { ok: false, messageId, errors: toFieldErrors(env.error.issues).map((e) => ({ ...e, path: translatePath(e.path, { ...paths, ...ENVELOPE_PATHS }) })) };

@@ -143,7 +143,8 @@ segment.post(ROUTE, async (c) => {
   for (const r of results) if (r.status === "fulfilled") (accepted += r.value.accepted), (duplicates += r.value.duplicates);
 
   const report = { accepted, duplicates, rejected, ignored: ignored.slice(0, MAX_IGNORED_ENTRIES), ...(ignored.length > MAX_IGNORED_ENTRIES ? { ignored_truncated: ignored.length - MAX_IGNORED_ENTRIES } : {}) };
-  if (accepted + duplicates === 0) {
+  // 400 only when no message was usable; events dropped by a consent denial are not refusals.
+  if (rejected.length === messages.length) {
     const prefix = (i: number) => (isBatch ? `batch[${i}].` : "");
     const details = rejected.flatMap((r) => r.errors.map((e) => ({ path: e.path === "(root)" ? prefix(r.index).slice(0, -1) || "(root)" : prefix(r.index) + e.path, message: e.message })));
     return fail(c, 400, isBatch ? "no valid messages" : "invalid message", details, report);
