@@ -42,7 +42,7 @@ beforeAll(async () => {
   api = admin(collector);
   const C = JSON.stringify(collector.url);
   const segment = (key: string, options = "{}") => `<script src="/segment.js"></script><script>window.analytics = AnalyticsBrowser.load({ writeKey: "${key}", cdnURL: ${C} }, ${options});</script>`;
-  const rudder = (key: string) => `<script src="/rudder.js"></script><script>window.rudder = new RudderAnalytics(); rudder.load("${key}", ${C}, { configUrl: ${C} });</script>`;
+  const rudder = (key: string, options = "") => `<script src="/rudder.js"></script><script>window.rudder = new RudderAnalytics(); rudder.load("${key}", ${C}, { configUrl: ${C}${options} });</script>`;
   site = await staticSite({
     "/segment.js": js(bundles.segment),
     "/rudder.js": js(bundles.rudder),
@@ -53,6 +53,7 @@ beforeAll(async () => {
     "/segment-classic.html": html("Segment classic snippet", classicSnippet(collector.url)),
     "/rudder.html": html("RudderStack npm", rudder(BROWSER_KEY)),
     "/rudder-signed.html": html("RudderStack signed", rudder(SIGNED_KEY)),
+    "/rudder-beacon.html": html("RudderStack beacon", rudder(BROWSER_KEY, ", useBeacon: true, beaconQueueOptions: { flushQueueInterval: 300 }")),
   });
 });
 afterAll(async () => {
@@ -314,6 +315,16 @@ describe("RudderStack JS SDK v3 (@rudderstack/analytics-js) in Chromium", () => 
     expect(t.failures).toEqual([]);
     expect(t.requests.some((r) => r.startsWith("GET collector/sourceConfig/"))).toBe(true);
     expect(t.requests).toContain("POST collector/v1/track");
+    await t.context.close();
+  });
+
+  it("its beacon transport (useBeacon) posts /beacon/v1/batch?writeKey=", async () => {
+    const t = await open("/rudder-beacon.html");
+    const user = `rs-beacon-${randomUUID()}`;
+    const out = await rudderJourney(t.page, user, { plan: "pro" });
+    await checkJourney("demo", out.anon, user, out.ids);
+    expect(t.requests).toContain("POST collector/beacon/v1/batch");
+    expect(t.offsite).toEqual([]);
     await t.context.close();
   });
 

@@ -116,6 +116,15 @@ describe("analytics.js's short paths take the same payloads", () => {
     expect(p.anonymous_ids).toContain(anon);
   });
 
+  it("RudderStack's beacon transport: POST /beacon/v1/batch?writeKey= as text/plain, no Authorization", async () => {
+    const anon = uid("anon");
+    const body = { batch: [msg({ anonymousId: anon, userId: "", type: "track", event: "Product Viewed", properties: { product_id: "sku-b" } })].map(({ sentAt: _s, ...m }) => m), sentAt: new Date().toISOString() };
+    const r = await fetchW("/beacon/v1/batch?writeKey=demo-browser-key", { method: "POST", headers: { "content-type": "text/plain;charset=UTF-8", origin: ORIGIN }, body: JSON.stringify(body) });
+    expect(await json(r)).toMatchObject({ success: true, accepted: 1 });
+    expect((await json(await get(`/v1/profiles/demo/${anon}`))).counts.product_view).toBe(1);
+    expect((await fetchW("/beacon/v1/batch?writeKey=demo-browser-key", { method: "POST", headers: { "content-type": "text/plain", origin: "https://evil.example" }, body: JSON.stringify(body) })).status).toBe(403);
+  });
+
   it("RudderStack: userId \"\" before identify and a numeric session id", async () => {
     const anon = uid("anon");
     const r = await fetchW("/v1/track", { method: "POST", headers: { "content-type": "application/json;charset=UTF-8", authorization: basic("demo-browser-key"), origin: ORIGIN, anonymousid: btoa(anon) }, body: JSON.stringify(msg({ anonymousId: anon, userId: "", type: "track", event: "Products Searched", properties: { query: "boots" }, context: { sessionId: 1764000000000, sessionStart: true } })) });

@@ -28,6 +28,7 @@ app.route("/v1/admin", stats); // /v1/admin/stats[/:site], /v1/admin/tail/:site
 app.route("/admin", dashboard);
 app.route("/v1/m", sdkMetrics); // analytics.js telemetry, no key
 app.route("/", sdkConfig); // SDK settings: /v1/projects/:writeKey/settings (Segment), /sourceConfig/ (RudderStack)
+app.route("/beacon/v1", segment); // RudderStack's useBeacon transport: /beacon/v1/batch?writeKey=
 app.route("/v1", segment); // Segment-compatible: /v1/batch, /v1/track, /v1/page, /v1/screen, /v1/identify, /v1/alias, /v1/group and analytics.js's /v1/b|t|p|s|i|a|g
 app.route("/", snippet);
 app.route("/demo", demo);

@@ -1,7 +1,8 @@
 /**
  * Segment-compatible HTTP Tracking API: POST /v1/batch and /v1/{track,page,screen,identify,
  * alias,group}, and the short paths analytics.js posts to (/v1/b, /v1/t, /v1/p, /v1/s, /v1/i,
- * /v1/a, /v1/g: the same handling). Write key by HTTP Basic auth (or `writeKey` in the body). Each message is
+ * /v1/a, /v1/g: the same handling), also mounted at /beacon/v1 for RudderStack's beacon transport
+ * (POST /beacon/v1/batch?writeKey=). Write key by HTTP Basic auth (or `writeKey` in the body or query). Each message is
  * mapped (lib/segment.ts), validated and enriched by the shared pipeline (ingest.ts), and the
  * records are stored with one call per user object.
  *
@@ -67,7 +68,8 @@ segment.post(ROUTE, async (c) => {
   const doc = json.value as Json;
 
   // Who is sending: the write key names the site and what the sender may do.
-  const wk = writeKeyOf(c.req.header("authorization"), doc.writeKey);
+  // RudderStack's beacon transport (useBeacon) names the key in the query: /beacon/v1/batch?writeKey=.
+  const wk = writeKeyOf(c.req.header("authorization"), doc.writeKey ?? c.req.query("writeKey"));
   if ("error" in wk) return unauthorized(c, wk.error);
   const key = await matchKey(await siteKeys(c.env), wk.key);
   if (!key) return unauthorized(c, "unknown write key");
