@@ -18,6 +18,7 @@ import { matchKey, writeKeyOf } from "../lib/keys";
 import { locationAsCf, mapMessage, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, SEGMENT_TYPES, translatePath, type SegmentType } from "../lib/segment";
 import { readSegmentBody } from "../lib/segment-body";
 import type { FieldError } from "../lib/validate";
+import { access } from "../access";
 import { allowOrigin } from "../middleware/cors";
 import { limitByIp, limitBySite, tooMany } from "../middleware/rate-limit";
 import { keepRejected, rejectedRow } from "../rejections";
@@ -44,7 +45,8 @@ const preflight = (c: Context<{ Bindings: Env }>) => {
 
 const ROUTE = `/:kind{batch|${SEGMENT_TYPES.join("|")}}`;
 segment.options(ROUTE, preflight);
-segment.post(ROUTE, async (c) => {
+// access(): the admin token and read keys may not send (403); write keys are checked below.
+segment.post(ROUTE, access("segment.write"), async (c) => {
   const receivedMs = Date.now();
   const kind = c.req.param("kind") as "batch" | SegmentType;
   const isBatch = kind === "batch";
