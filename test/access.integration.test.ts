@@ -227,6 +227,15 @@ describe("visitors (a page of the site, no key) on recommendations", () => {
     expect(((await res.json()) as any).principal).toEqual({ kind: "visitor", site: "demo", scope: { id: "anon-1", by: "anonymous_id" } });
   });
 
+  it("read from a page of the collector's own origin (same-origin GETs and EventSource carry no Origin, only Sec-Fetch-Site)", async () => {
+    const own = (base: string, sfs: string) => mini.request(new Request(`${base}/v1/recommendations/demo/anon-1`, { headers: { "sec-fetch-site": sfs } }), undefined, env);
+    const ok = await own("http://127.0.0.1:8787", "same-origin"); // demo allows http://127.0.0.1:*
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as any).principal.kind).toBe("visitor");
+    expect((await own("https://collector.test", "same-origin")).status).toBe(403); // not an origin of demo
+    for (const sfs of ["cross-site", "same-site", "none"]) expect((await own("http://127.0.0.1:8787", sfs)).status, sfs).toBe(401);
+  });
+
   it("read by user id only with a valid sig", async () => {
     const headers = { origin: "https://secure.example" };
     const ok = await recs("secure", "u-42", headers, `?sig=${await signUserId(SECRET, "u-42")}`);

@@ -68,7 +68,7 @@ export function access(name: RouteName): MiddlewareHandler<{ Bindings: Env }> {
     if (rule.allow === "public") return next();
     const presented = presentedKey(c.req.header("authorization"));
     if (presented === null) {
-      const origin = c.req.header("origin");
+      const origin = pageOrigin(c);
       if (origin !== undefined && allows(rule, "visitor")) return visitor(c, rule, origin, next);
       // The Segment API also takes a key in the body: its route authenticates that itself.
       if (rule.site === "key") return next();
@@ -85,6 +85,17 @@ export function access(name: RouteName): MiddlewareHandler<{ Bindings: Env }> {
   };
   GUARDS.set(mw, name);
   return mw;
+}
+
+/**
+ * The origin of the page that made the request: its Origin header, else the collector's own
+ * origin for a same-origin request (browsers send same-origin GETs and EventSource without
+ * Origin, but with `Sec-Fetch-Site: same-origin`, which pages cannot set either).
+ */
+function pageOrigin(c: Context): string | undefined {
+  const origin = c.req.header("origin");
+  if (origin !== undefined) return origin;
+  return c.req.header("sec-fetch-site") === "same-origin" ? new URL(c.req.url).origin : undefined;
 }
 
 async function visitor(c: Context<{ Bindings: Env }>, rule: RouteRule, origin: string, next: () => Promise<void>) {
