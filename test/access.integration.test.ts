@@ -9,7 +9,6 @@ import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { access, accessPreflight, GUARDS, ROUTES, ruleFor, visitorDenied, type Credential, type RouteName, type RouteRule } from "../worker/access";
 import { app } from "../worker/app";
-import type { Env } from "../worker/env";
 import { signUserId } from "../worker/lib/identity";
 import { uid } from "./helpers";
 
@@ -293,7 +292,7 @@ describe("visitors (a page of the site, no key) on recommendations", () => {
     const ok = await pre(ORIGIN);
     expect(ok.status).toBe(204);
     expect(ok.headers.get("access-control-allow-origin")).toBe(ORIGIN);
-    expect(ok.headers.get("access-control-allow-methods")).toBe("GET, POST, OPTIONS");
+    expect(ok.headers.get("access-control-allow-methods")).toBe("GET,POST,OPTIONS");
     expect((await pre("https://evil.example")).status).toBe(403);
   });
 });

@@ -10,7 +10,8 @@
  * never logged; visitors are rate limited per IP like /v1/collect.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { Env } from "../env";
+import { cors } from "hono/cors";
+import { refuse, unknownSite, type Reason } from "../answers";
 import { verifyUserId } from "../lib/identity";
 import { limitByIp, tooMany } from "../middleware/rate-limit";
 import { siteSecrets, sites } from "../sites";
@@ -53,10 +54,14 @@ export function credentials(env: Env): Promise<CredentialTable> {
   return table;
 }
 
-/** The answer for a refusal: `{"error","details":[{"path","message"}]}`, with a challenge on 401. */
+const REASON: Record<Denial["status"], Reason> = { 401: "unauthorized", 403: "forbidden", 404: "unknown_site" };
+
+/** The answer for a refusal: `{"error","details":[{"path","message"}]}` (answers.ts), with a challenge on 401. */
 export function deny(c: Context, rule: RouteRule, d: Denial): Response {
   if (d.status === 401) c.header("WWW-Authenticate", challenges(rule));
-  return c.json({ error: d.error, details: d.details }, d.status);
+  if (d.status === 404) return unknownSite(c, c.req.param("site") ?? "", "read");
+  const reason: Reason = d.details[0]?.path === "origin" ? "origin_not_allowed" : REASON[d.status];
+  return refuse(c, d.status, reason, d.error, d.details);
 }
 
 /** The routes an `access()` middleware guards, for the test that checks every route uses the right one. */
@@ -125,21 +130,20 @@ async function visitor(c: Context<{ Bindings: Env }>, rule: RouteRule, origin: s
  */
 export function visitorDenied(c: Context, profileUserId: string | null | undefined): Response | null {
   const d = visitorReadDenied(c.get("principal"), profileUserId);
-  return d ? c.json({ error: d.error, details: d.details }, d.status) : null;
+  return d ? refuse(c, d.status, "forbidden", d.error, d.details) : null;
 }
 
-/** OPTIONS for visitor routes: allowed for the origins of the path's site only. */
+/**
+ * OPTIONS for visitor routes (a POST with a JSON body is preflighted), through hono's cors():
+ * answered for the origins of the path's site only, else 403 naming the origin.
+ */
 export function accessPreflight(name: RouteName): MiddlewareHandler<{ Bindings: Env }> {
   const rule: RouteRule = ROUTES[name];
-  const methods = [...new Set(rule.routes.map((r) => r.split(" ")[0]!).filter((m) => m !== "OPTIONS"))];
-  return async (c) => {
-    const origin = c.req.header("origin");
-    const site = sites(c.env).get(c.req.param("site") ?? "");
-    if (!origin || !site?.allows(origin)) return c.json({ error: "origin not allowed", details: [{ path: "origin", message: "not an origin of this site" }] }, 403);
-    allowOrigin(c, origin);
-    c.header("Access-Control-Allow-Methods", [...methods, "OPTIONS"].join(", "));
-    c.header("Access-Control-Allow-Headers", "Content-Type");
-    c.header("Access-Control-Max-Age", "86400");
-    return c.body(null, 204);
+  const methods = [...new Set(rule.routes.map((r) => r.split(" ")[0]!).filter((m) => m !== "OPTIONS")), "OPTIONS"];
+  const siteAllows = (c: Context<{ Bindings: Env }>, origin: string | undefined) => !!origin && !!sites(c.env).get(c.req.param("site") ?? "")?.allows(origin);
+  const inner = cors({ origin: (origin, c) => (siteAllows(c, origin) ? origin : null), allowMethods: methods, allowHeaders: ["Content-Type"], maxAge: 86_400 });
+  return async (c, next) => {
+    if (!siteAllows(c, c.req.header("origin"))) return refuse(c, 403, "origin_not_allowed", "origin not allowed", [{ path: "origin", message: "not an origin of this site" }]);
+    return inner(c, next);
   };
 }

@@ -12,7 +12,9 @@
  *            events, writes the catalogue; never reads.
  * - browser: the site's public browser key (`SITES[site].browser_key`): sends events only.
  * - visitor: no key, an `Origin` the site allows: the recommendations of its own visitor only.
- * "public" routes take no credential (the route itself checks sites and origins).
+ * "public" routes take no credential (the route itself checks sites and origins). CORS
+ * preflights of /v1/collect and the Segment API are answered by `use()` middleware
+ * (middleware/cors.ts), not by routes of their own.
  */
 
 export type Credential = "admin" | "read" | "server" | "browser" | "visitor";
@@ -37,7 +39,7 @@ export interface RouteRule {
 export const ROUTES = {
   // Public: sending events from browsers and serving public files.
   home: { routes: ["GET /"], allow: "public", does: "describe the collector" },
-  collect: { routes: ["OPTIONS /v1/collect", "POST /v1/collect"], allow: "public", does: "send events (the site and origin are checked by the route)" },
+  collect: { routes: ["POST /v1/collect"], allow: "public", does: "send events (the site and origin are checked by the route)" },
   schemas: { routes: ["GET /v1/schemas", "GET /v1/schemas/:name{.+\\.json}"], allow: "public", does: "read the JSON Schemas" },
   snippet: {
     routes: ["GET /snippet.js", "GET /:file{snippet\\.[0-9a-f]{12}\\.js}", "GET /datalayer.js", "GET /:file{datalayer\\.[0-9a-f]{12}\\.js}"],
@@ -46,7 +48,6 @@ export const ROUTES = {
   },
   "demo.page": { routes: ["GET /demo/*"], allow: "public", does: "show the demo shop" },
   "dashboard.page": { routes: ["GET /admin"], allow: "public", does: "load the dashboard page (its data needs the admin token)" },
-  "segment.preflight": { routes: ["OPTIONS /v1/:kind{batch|track|page|screen|identify|alias|group}"], allow: "public", does: "preflight the Segment API" },
 
   // Segment-compatible writes: a site's write key, never a reading credential.
   "segment.write": { routes: ["POST /v1/:kind{batch|track|page|screen|identify|alias|group}"], allow: ["server", "browser"], site: "key", does: "send events with a write key" },
