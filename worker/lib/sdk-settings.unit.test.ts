@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { allowedRequestHeaders } from "./sdk-cors";
 import { parseSdkMetrics } from "./sdk-metrics";
 import { collectorAddress, rudderSourceConfig, segmentSettings } from "./sdk-settings";
 
@@ -23,14 +22,6 @@ describe("RudderStack source config", () => {
   it("has what the v3 SDK validates: source.id, source.config, source.destinations, enabled; reports off", () => {
     const r = rudderSourceConfig("k", "demo");
     expect(r.source).toMatchObject({ id: "demo", enabled: true, destinations: [], config: { statsCollection: { errors: { enabled: false }, metrics: { enabled: false } } } });
-  });
-});
-
-describe("preflight headers", () => {
-  it("always allows the SDKs' headers and echoes any rsa-* retry header", () => {
-    const h = allowedRequestHeaders("authorization, anonymousid, sentat, rsa-retry-attempt, rsa-new-thing, x-evil");
-    expect(h.split(", ")).toEqual(["authorization", "content-type", "content-encoding", "anonymousid", "sentat", "x-retry-count", "rsa-retry-attempt", "rsa-new-thing"]);
-    expect(allowedRequestHeaders(null)).not.toContain("rsa-");
   });
 });
 

@@ -5,41 +5,30 @@
  * of it is kept. Answers 200 {"counted": n}; 400 naming the field; 429 over the IP limit.
  */
 import { Hono } from "hono";
-import type { Env } from "../env";
+import { bump } from "../../durable-objects/lib/metric-tree";
+import { refuse } from "../answers";
 import { parseJson, readLimitedText } from "../lib/body";
 import { parseSdkMetrics, SDK_METRICS_MAX_BYTES } from "../lib/sdk-metrics";
 import { isolateDelta, scheduleIsolateFlush } from "../metrics/isolate";
-import { bump } from "../metrics/tree";
-import { allowOrigin } from "../middleware/cors";
+import { siteCors } from "../middleware/cors";
 import { UNATTRIBUTED } from "../middleware/observe";
 import { limitByIp, tooMany } from "../middleware/rate-limit";
 import { sites } from "../sites";
 
 export const sdkMetrics = new Hono<{ Bindings: Env }>();
 
-sdkMetrics.options("/", (c) => {
-  const origin = c.req.header("origin");
-  if (!origin || !sites(c.env).anyAllows(origin)) return c.json({ error: "origin not allowed", details: [{ path: "origin", message: "no site allows this origin" }] }, 403);
-  allowOrigin(c, origin);
-  c.header("Access-Control-Allow-Methods", "POST, OPTIONS");
-  c.header("Access-Control-Allow-Headers", "Content-Type");
-  c.header("Access-Control-Max-Age", "86400");
-  return c.body(null, 204);
-});
-
+sdkMetrics.use("/", siteCors({ methods: ["POST", "OPTIONS"], headers: ["Content-Type"] }));
 sdkMetrics.post("/", async (c) => {
-  const origin = c.req.header("origin") ?? null;
-  const reg = sites(c.env);
-  if (origin && reg.anyAllows(origin)) allowOrigin(c, origin);
   const byIp = await limitByIp(c.env, c.req.raw);
   if (byIp) return tooMany(c, byIp);
   const body = await readLimitedText(c.req.raw, SDK_METRICS_MAX_BYTES);
-  if (!body.ok) return c.json({ error: body.error, details: [{ path: "(body)", message: body.error }] }, body.status);
+  if (!body.ok) return refuse(c, body.status, body.status === 413 ? "too_large" : body.status === 415 ? "unsupported_media_type" : "bad_request", body.error, [{ path: "(body)", message: body.error }]);
   const json = parseJson(body.text);
-  if (!json.ok) return c.json({ error: json.error, details: [{ path: "(body)", message: json.error }] }, 400);
+  if (!json.ok) return refuse(c, 400, "not_json", json.error, [{ path: "(body)", message: json.error }]);
   const m = parseSdkMetrics(json.value);
-  if (!m.ok) return c.json({ error: "invalid metrics", details: m.details }, 400);
+  if (!m.ok) return refuse(c, 400, "bad_request", "invalid metrics", m.details);
 
+  const origin = c.req.header("origin");
   const site = origin ? siteOfOrigin(c.env, origin) : null;
   if (site) c.set("site", site);
   const row = isolateDelta().row(site ?? UNATTRIBUTED, Date.now());
