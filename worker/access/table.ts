@@ -53,7 +53,8 @@ export const ROUTES = {
 
   // Segment-compatible writes: a site's write key, never a reading credential.
   "segment.write": {
-    routes: ["POST /v1/:kind{batch|track|page|screen|identify|alias|group|b|t|p|s|i|a|g}", "POST /beacon/v1/:kind{batch|track|page|screen|identify|alias|group|b|t|p|s|i|a|g}"],
+    // analytics.js's short paths (/v1/t ...) and RudderStack's beacon transport (/beacon/v1/batch) too.
+    routes: ["POST /v1/:kind{batch|track|page|screen|identify|alias|group}", "POST /v1/:kind{[btpsiag]}", "POST /beacon/v1/:kind{batch|track|page|screen|identify|alias|group}", "POST /beacon/v1/:kind{[btpsiag]}"],
     allow: ["server", "browser"],
     site: "key",
     does: "send events with a write key",

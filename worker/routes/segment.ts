@@ -36,14 +36,23 @@ type Json = Record<string, unknown>;
 /** Segment's answers carry `success: false`; the reason is for the metrics (answers.ts). */
 const fail = (c: Context, status: 400 | 401 | 403, reason: Reason, error: string, details: FieldError[], extra: Json = {}) => refuse(c, status, reason, error, details, { success: false, ...extra });
 
-/** analytics.js posts each call to /v1/<first letter of its type>, batches to /v1/b. */
+/**
+ * analytics.js posts each call to /v1/<first letter of its type>, batches to /v1/b. A route of
+ * its own with a character class: single letters in the alternation of ROUTE would match any
+ * path containing them under routers that do not group a parameter's pattern.
+ */
 const SHORT: Record<string, "batch" | SegmentType> = { b: "batch", t: "track", p: "page", s: "screen", i: "identify", a: "alias", g: "group" };
-const ROUTE = `/:kind{batch|${SEGMENT_TYPES.join("|")}|${Object.keys(SHORT).join("|")}}`;
-// Browser keys send Authorization, which makes every request non-simple: preflights for any
-// origin some site allows, with the headers the browser SDKs ask for (lib/sdk-cors.ts).
-segment.use(ROUTE, siteCors({ methods: ["POST", "OPTIONS"], headers: [...SDK_REQUEST_HEADERS] }));
-// access(): the admin token and read keys may not send (403); write keys are checked below.
-segment.post(ROUTE, access("segment.write"), async (c) => {
+const ROUTE = `/:kind{batch|${SEGMENT_TYPES.join("|")}}`;
+const SHORT_ROUTE = `/:kind{[${Object.keys(SHORT).join("")}]}`;
+for (const route of [ROUTE, SHORT_ROUTE]) {
+  // Browser keys send Authorization, which makes every request non-simple: preflights for any
+  // origin some site allows, with the headers the browser SDKs ask for (lib/sdk-cors.ts).
+  segment.use(route, siteCors({ methods: ["POST", "OPTIONS"], headers: [...SDK_REQUEST_HEADERS] }));
+  // access(): the admin token and read keys may not send (403); write keys are checked below.
+  segment.post(route, access("segment.write"), (c) => send(c));
+}
+
+async function send(c: Context<{ Bindings: Env }>) {
   const receivedMs = Date.now();
   const param = c.req.param("kind") as string;
   const kind = SHORT[param] ?? (param as "batch" | SegmentType);
@@ -145,7 +154,7 @@ segment.post(ROUTE, access("segment.write"), async (c) => {
     return fail(c, 400, "invalid_event", isBatch ? "no valid messages" : "invalid message", details, report);
   }
   return c.json({ success: true, ...report }, 200);
-});
+}
 
 function unauthorized(c: Context, message: string) {
   c.header("WWW-Authenticate", 'Basic realm="collector"');
