@@ -14,6 +14,8 @@ const SITES = JSON.stringify({
   // Timer tests: sessions end after 2 s idle, carts are abandoned after 1 s idle.
   timers: { origins: [], session_timeout_seconds: 2, cart_abandon_seconds: 1 },
   consent: { origins: [], consent_mode: "required" },
+  // Browser SDKs (test/browser-sdk-routes.integration.test.ts): consent stated by analytics.js / RudderStack; its own origin so metrics are attributed to it.
+  sdkconsent: { origins: ["https://consent.example"], consent_mode: "required", browser_key: "sdkconsent-browser-key" },
   botdrop: { origins: [], bot_action: "drop", bot_threshold: 70 },
 });
 const SITE_SECRETS = JSON.stringify({
