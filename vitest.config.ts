@@ -81,7 +81,7 @@ export default defineConfig({
         test: { name: "chaos", include: KINDS.chaos, testTimeout: 600_000 },
       },
       { test: { name: "snippet", environment: "node", include: KINDS.snippet } },
-      { test: { name: "e2e", environment: "node", include: KINDS.e2e, testTimeout: 120_000, hookTimeout: 120_000 } },
+      { test: { name: "e2e", environment: "node", include: KINDS.e2e, globalSetup: ["e2e/support/setup.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
     ],
   },
 });
