@@ -26,8 +26,9 @@ const SITE_SECRETS = JSON.stringify({
 });
 
 /** A project whose tests run inside workerd against this wrangler.toml, with test bindings on top. */
-function workerd(bindings: Record<string, string>, extra: { ratelimits?: Record<string, { namespace_id: string; simple: { limit: number; period: 10 | 60 } }> } = {}) {
+function workerd(bindings: Record<string, string>, extra: { ratelimits?: Record<string, { namespace_id: string; simple: { limit: number; period: 10 | 60 } }> } = {}, main?: string) {
   return cloudflareTest({
+    ...(main ? { main } : {}),
     wrangler: { configPath: "./wrangler.toml" },
     miniflare: { bindings: { ADMIN_TOKEN: "test-admin-token", SITES, ...bindings }, ...extra },
   });
@@ -76,8 +77,8 @@ export default defineConfig({
       { plugins: [collector()], test: { name: "workers", include: KINDS.workers } },
       { plugins: [collector()], test: { name: "fuzz", include: KINDS.fuzz } },
       {
-        // The same worker with faults injected into its bindings (worker/faults.ts).
-        plugins: [workerd({ FLUSH_INTERVAL_MS: "300", FAULTS: JSON.stringify({ queue_send: 0.2, flush_crash_after_send: 0.1, r2_put: 0.1, consumer_crash_after_put: 0.05 }) })],
+        // The same worker and objects, their Queue and R2 bindings wrapped to fail (test/chaos/entry.ts).
+        plugins: [workerd({ FLUSH_INTERVAL_MS: "300" }, {}, "./test/chaos/entry.ts")],
         test: { name: "chaos", include: KINDS.chaos, testTimeout: 600_000 },
       },
       { test: { name: "snippet", environment: "node", include: KINDS.snippet } },
