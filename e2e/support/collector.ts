@@ -12,7 +12,6 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { siteSecretsSchema } from "../../schemas/sites";
 import { eventually } from "../../test/eventually";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -24,11 +23,8 @@ export const READ_KEY = "dev-read-key";
 /** Site demo's public write key, from wrangler.toml's SITES. */
 export const BROWSER_KEY = "demo-browser-key";
 
-/**
- * SITE_SECRETS of `npm run dev`. The read key is added only once schemas/sites.ts knows
- * `read_keys` (issue 11): until then the worker would refuse the whole variable.
- */
-const DEV_SITE_SECRETS = JSON.stringify({ demo: { server_keys: [SERVER_KEY], ...("read_keys" in siteSecretsSchema.shape ? { read_keys: [READ_KEY] } : {}) } });
+/** SITE_SECRETS of `npm run dev`: demo's server key and read key. */
+const DEV_SITE_SECRETS = JSON.stringify({ demo: { server_keys: [SERVER_KEY], read_keys: [READ_KEY] } });
 
 export interface CollectorOptions {
   /** Variables on top of wrangler.toml's [vars] and `npm run dev`'s ADMIN_TOKEN and SITE_SECRETS. */
