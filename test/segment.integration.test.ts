@@ -1,7 +1,8 @@
 /** The Segment-compatible API against the real worker, Durable Objects, queue and R2 in workerd. */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CHROME, eventually, get, uid } from "./helpers";
+import { eventually } from "./eventually";
+import { CHROME, get, uid } from "./helpers";
 
 const SERVER = "test-server-key";
 const BROWSER = "demo-browser-key";
@@ -227,7 +228,7 @@ describe("Segment-compatible API: messages", () => {
         if (hit) return { hit, text };
       }
       return null;
-    }, 20_000, 250);
+    }, { what: "the Segment message in the lake", ms: 20_000, every: 250 });
     expect(line.hit).toMatchObject({ type: "product_view", props: { product_id: "sku-9" }, anonymous_id: anonymousId, geo: { country: "FR", city: "Paris", colo: null, asn: null }, ua: { browser: "Chrome" }, bot: false, locale: "fr-FR", page: { referrer_host: "www.google.com", utm: { campaign: "spring" } } });
     expect(line.hit.ts).toBe(m.timestamp);
     expect(line.text).not.toContain("203.0.113.9");
