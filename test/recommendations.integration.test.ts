@@ -5,7 +5,8 @@
  */
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, envelope, ev, eventually, post, uid } from "./helpers";
+import { eventually } from "./eventually";
+import { ADMIN, envelope, ev, post, uid } from "./helpers";
 
 const SITE = "recs";
 const READ = { authorization: "Bearer recs-read-key" };
@@ -59,7 +60,7 @@ describe("recommendations", () => {
     const a = await eventually(async () => {
       const r = await recs(uid("new"), `?context=${p("shoe-1")}`);
       return ids(r).includes(p("sock-1")) ? r : null;
-    }, 15_000, 200);
+    }, { what: "other visitors' co-visits in a new visitor's recommendations", ms: 15_000, every: 200 });
     console.log(`site-wide statistics reflected ${Date.now() - started} ms after the last beacon`);
     expect(Object.keys(a).sort()).toEqual(["generated_at", "id", "items", "site", "strategy"]);
     expect(a).toMatchObject({ site: SITE, strategy: "item_to_item" });
@@ -76,7 +77,7 @@ describe("recommendations", () => {
   });
 
   it("follows the person's own events at once, never repeats purchases and leaves the cart out by default", async () => {
-    await eventually(async () => ids(await recs(uid("new"), `?context=${p("bag-1")}`)).includes(p("strap-1")), 15_000, 200);
+    await eventually(async () => ids(await recs(uid("new"), `?context=${p("bag-1")}`)).includes(p("strap-1")), { what: "bag-1 -> strap-1 in site-wide statistics", ms: 15_000, every: 200 });
     const me = uid("me");
     await browse(me, [p("shoe-1")], [
       ev("purchase", { order_id: uid("o"), revenue: 9, currency: "EUR", items: [{ product_id: p("sock-1"), quantity: 1 }] }),
@@ -102,7 +103,7 @@ describe("recommendations", () => {
     const r = await eventually(async () => {
       const x = await recs(uid("nobody"));
       return x.items.length ? x : null;
-    }, 15_000, 200);
+    }, { what: "trending items", ms: 15_000, every: 200 });
     expect(r.strategy).toBe("trending");
     expect(r.items[0]!.reasons[0]).toMatch(/^trending/);
     const socks = await recs(uid("nobody"), "?category=socks");

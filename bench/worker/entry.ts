@@ -8,15 +8,14 @@
  */
 import collector from "../../worker/index";
 import { ItemStats as RealItems, ItemTrends as RealTrends, LakeLedger as RealLedger, UserProfile as RealProfile } from "../../worker/index";
-import type { Env } from "../../worker/env";
 import { parseRecQuery } from "../../worker/recs/query";
 import { ALL_SIGNALS, type Signals } from "../../worker/recs/rank";
 import { recommend } from "../../worker/recs/recommend";
 import { emptyCounters, queueOps, type Counters } from "../cost";
 
 let counters: Counters = emptyCounters();
-/** Write RPCs per item object (`${site}:${shard}`, trends `${site}`): the busiest object's rate. */
-let objectWrites: Record<string, number> = {};
+/** Write RPCs per item object (`items <site>:<shard>`, `trends <site>`): the busiest object's rate. */
+const objectWrites: Record<string, number> = {};
 const wrote = (name: string) => (objectWrites[name] = (objectWrites[name] ?? 0) + 1);
 
 /** Sums `rowsWritten` of each statement: the number Cloudflare bills SQLite storage by. */
@@ -37,11 +36,23 @@ function countingSql(sql: SqlStorage, add: (rows: number) => void): SqlStorage {
   });
 }
 
+/** The object's state with its SQLite handle counted: every collaborator gets the counted one. */
+function countingCtx(ctx: DurableObjectState, add: (rows: number) => void): DurableObjectState {
+  const sql = countingSql(ctx.storage.sql, add);
+  const bind = <T extends object>(target: T, over: Record<string | symbol, unknown>): T =>
+    new Proxy(target, {
+      get(t, prop) {
+        if (prop in over) return over[prop];
+        const v = Reflect.get(t, prop, t) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+  return bind(ctx, { storage: bind(ctx.storage, { sql }) });
+}
+
 export class UserProfile extends RealProfile {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    // The constructor's CREATE TABLE IF NOT EXISTS ran uncounted; everything after is counted.
-    (this as unknown as { sql: SqlStorage }).sql = countingSql(ctx.storage.sql, (n) => (counters.profile_rows_written += n));
+    super(countingCtx(ctx, (n) => (counters.profile_rows_written += n)), env);
   }
   override async ingest(...a: Parameters<RealProfile["ingest"]>) {
     counters.profile_requests += 1;
@@ -61,33 +72,9 @@ export class UserProfile extends RealProfile {
   }
 }
 
-export class LakeLedger extends RealLedger {
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    (this as unknown as { sql: SqlStorage }).sql = countingSql(ctx.storage.sql, (n) => (counters.ledger_rows_written += n));
-  }
-  override async claim(...a: Parameters<RealLedger["claim"]>) {
-    counters.ledger_requests += 1;
-    return super.claim(...a);
-  }
-  override async commit(...a: Parameters<RealLedger["commit"]>) {
-    counters.ledger_requests += 1;
-    return super.commit(...a);
-  }
-  override async release(...a: Parameters<RealLedger["release"]>) {
-    counters.ledger_requests += 1;
-    return super.release(...a);
-  }
-  override async alarm() {
-    counters.ledger_requests += 1;
-    return super.alarm();
-  }
-}
-
 export class ItemStats extends RealItems {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    (this as unknown as { sql: SqlStorage }).sql = countingSql(ctx.storage.sql, (n) => (counters.items_rows_written += n));
+    super(countingCtx(ctx, (n) => (counters.items_rows_written += n)), env);
   }
   override async apply(...a: Parameters<RealItems["apply"]>) {
     counters.items_requests += 1;
@@ -106,8 +93,7 @@ export class ItemStats extends RealItems {
 
 export class ItemTrends extends RealTrends {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    (this as unknown as { sql: SqlStorage }).sql = countingSql(ctx.storage.sql, (n) => (counters.items_rows_written += n));
+    super(countingCtx(ctx, (n) => (counters.items_rows_written += n)), env);
   }
   override async apply(...a: Parameters<RealTrends["apply"]>) {
     counters.items_requests += 1;
@@ -131,6 +117,29 @@ async function benchRecommend(url: URL, env: Env): Promise<Response> {
   const off = new Set((url.searchParams.get("without") ?? "").split(","));
   const signals: Signals = { ...ALL_SIGNALS, covisit: !off.has("covisit"), affinity: !off.has("affinity"), trending: !off.has("trending") };
   return Response.json(await recommend(env, site, id, q.value, signals));
+}
+
+export class LakeLedger extends RealLedger {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    (this as unknown as { sql: SqlStorage }).sql = countingSql(ctx.storage.sql, (n) => (counters.ledger_rows_written += n));
+  }
+  override async claim(...a: Parameters<RealLedger["claim"]>) {
+    counters.ledger_requests += 1;
+    return super.claim(...a);
+  }
+  override async commit(...a: Parameters<RealLedger["commit"]>) {
+    counters.ledger_requests += 1;
+    return super.commit(...a);
+  }
+  override async release(...a: Parameters<RealLedger["release"]>) {
+    counters.ledger_requests += 1;
+    return super.release(...a);
+  }
+  override async alarm() {
+    counters.ledger_requests += 1;
+    return super.alarm();
+  }
 }
 
 /** env with LAKE.put counted (R2 class A operations). */
@@ -162,12 +171,15 @@ const handler: ExportedHandler<Env> = {
   async fetch(req, env, ctx) {
     const url = new URL(req.url);
     if (url.pathname === "/__bench/objects") return Response.json(objectWrites);
+    if (url.pathname.startsWith("/__bench/recommend/")) {
+      counters.worker_requests += 1;
+      return benchRecommend(url, env);
+    }
     if (url.pathname === "/__bench/counters") {
       if (req.method === "DELETE") counters = emptyCounters();
       return Response.json(counters);
     }
     counters.worker_requests += 1;
-    if (url.pathname.startsWith("/__bench/recommend/")) return benchRecommend(url, env);
     // Stage isolation (diagnostics only, never in the reported phases unless named so):
     // BENCH_STAGE=no_do answers the ingest RPC without reaching a Durable Object.
     const e = (env as Env & { BENCH_STAGE?: string }).BENCH_STAGE === "no_do" ? withoutObjects(env) : env;

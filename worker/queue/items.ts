@@ -7,8 +7,7 @@
 import type { LakeMessage } from "../../schemas";
 import { chunksToApply, planItemUpdates } from "../../durable-objects/items/updates";
 import { itemTuning } from "../../durable-objects/items/tuning";
-import type { Env } from "../env";
-import { log } from "../lib/log";
+import { log } from "../../durable-objects/lib/log";
 
 export async function applyItemStats(env: Env, outcomes: Iterable<Map<string, string>>, messagesOf: Map<string, Message<unknown>[]>): Promise<void> {
   const apply = chunksToApply([...outcomes].flatMap((m) => [...m]));

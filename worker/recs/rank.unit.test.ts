@@ -5,7 +5,7 @@ import type { RecOptions } from "./query";
 import { candidatePool, rank, seedsOf, trendKeys, type RankArgs, type TrendList } from "./rank";
 
 const opts = (o: Partial<RecOptions> = {}): RecOptions => ({ limit: 10, context: null, category: null, exclude: [], includeCart: false, candidates: null, ...o });
-const user = (o: Partial<RankingInput> = {}): RankingInput => ({ recent: [], categories: [], brands: [], cart: [], purchased: [], ...o });
+const user = (o: Partial<RankingInput> = {}): RankingInput => ({ user_id: null, recent: [], categories: [], brands: [], cart: [], purchased: [], ...o });
 const recent = (...ids: string[]) => ids.map((product_id, i) => ({ product_id, action: "view" as const, at: 1000 - i, category: null, brand: null }));
 const item = (id: string, o: Partial<ItemView> = {}): ItemView => ({ id, category: null, brand: null, available: true, popularity: 1, learnt: null, catalog: null, ...o });
 const nb = (...xs: [string, number, number?][]): Neighbour[] => xs.map(([id, w, b]) => ({ id, w, b: b ?? 0 }));

@@ -13,7 +13,6 @@
 import type { ItemView, Neighbour } from "../../durable-objects/items/item-stats";
 import { byShard, itemsObjectName, itemTuning } from "../../durable-objects/items/tuning";
 import { profileStub } from "../../durable-objects/stub";
-import type { Env } from "../env";
 import { TtlCache } from "./cache";
 import type { RecOptions } from "./query";
 import { candidatePool, rank, seedsOf, trendKeys, type RecItem, type Signals, type Strategy, type TrendList } from "./rank";
@@ -84,7 +83,13 @@ async function readTrends(env: Env, site: string, keys: { category: string | nul
   return keys.map(({ category, weight }) => ({ ...(trendCache.get(k(category), now) ?? { category, items: [] }), weight }));
 }
 
+/** The recommendations of `id` (for the route, and later the browser stream). */
 export async function recommend(env: Env, site: string, id: string, opts: RecOptions, signals?: Signals): Promise<Recommendations> {
+  return (await recommendFor(env, site, id, opts, signals)).recommendations;
+}
+
+/** The same, with the user id of the object read (for the visitor check; never in the answer). */
+export async function recommendFor(env: Env, site: string, id: string, opts: RecOptions, signals?: Signals): Promise<{ recommendations: Recommendations; userId: string | null }> {
   const now = Date.now();
   const [user] = await Promise.all([
     profileStub(env, site, id).rankingInput(),
@@ -104,5 +109,5 @@ export async function recommend(env: Env, site: string, id: string, opts: RecOpt
     if (v) items.set(p, v);
   }
   const ranked = rank({ opts, pool, user, neighbours, trends, items, ...(signals ? { signals } : {}) });
-  return { site, id, strategy: ranked.strategy, generated_at: new Date(now).toISOString(), items: ranked.items };
+  return { recommendations: { site, id, strategy: ranked.strategy, generated_at: new Date(now).toISOString(), items: ranked.items }, userId: user?.user_id ?? null };
 }

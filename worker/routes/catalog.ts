@@ -7,8 +7,8 @@
 import { Hono } from "hono";
 import { catalogBodySchema, catalogItemSchema, MAX_CATALOG_BYTES, type CatalogItem } from "../../schemas";
 import { byShard, itemsObjectName, itemTuning, shardOf } from "../../durable-objects/items/tuning";
-import type { Env } from "../env";
 import { access } from "../access";
+import { refuse, unknownSite } from "../answers";
 import { parseJson, readLimitedText } from "../lib/body";
 import { toFieldErrors, type Rejection } from "../lib/validate";
 import { forgetItems } from "../recs/recommend";
@@ -16,17 +16,15 @@ import { sites } from "../sites";
 
 export const catalog = new Hono<{ Bindings: Env }>();
 
-const unknownSite = (site: string) => ({ error: "unknown site", details: [{ path: "site", message: `no site "${site.slice(0, 64)}" is configured` }] });
-
 catalog.post("/:site", access("catalog.write"), async (c) => {
   const site = c.req.param("site");
-  if (!sites(c.env).get(site)) return c.json(unknownSite(site), 403);
+  if (!sites(c.env).get(site)) return unknownSite(c, site, "write");
   const body = await readLimitedText(c.req.raw, MAX_CATALOG_BYTES);
-  if (!body.ok) return c.json({ error: body.error, details: [] }, body.status);
+  if (!body.ok) return refuse(c, body.status, body.status === 413 ? "too_large" : body.status === 415 ? "unsupported_media_type" : "bad_request", body.error, [{ path: "(body)", message: body.error }]);
   const json = parseJson(body.text);
-  if (!json.ok) return c.json({ error: json.error, details: [] }, 400);
+  if (!json.ok) return refuse(c, 400, "not_json", json.error, [{ path: "(body)", message: json.error }]);
   const env = catalogBodySchema.safeParse(json.value);
-  if (!env.success) return c.json({ error: "invalid body", details: toFieldErrors(env.error.issues) }, 400);
+  if (!env.success) return refuse(c, 400, "bad_request", "invalid body", toFieldErrors(env.error.issues));
 
   const rejected: (Rejection & { product_id: string | null })[] = [];
   const valid: { index: number; item: CatalogItem }[] = [];
@@ -53,14 +51,14 @@ catalog.post("/:site", access("catalog.write"), async (c) => {
   }
   rejected.sort((a, b) => a.index - b.index);
   const answer = { accepted: valid.length - valid.filter((v) => full.has(v.item.product_id)).length, rejected: rejected.map(({ id: _id, ...r }) => r) };
-  if (answer.accepted === 0) return c.json({ error: "no valid items", details: rejected.flatMap((r) => r.errors), ...answer }, 400);
+  if (answer.accepted === 0) return refuse(c, 400, "bad_request", "no valid items", rejected.flatMap((r) => r.errors), answer);
   return c.json(answer, 200);
 });
 
 catalog.get("/:site/:product_id", access("catalog.read"), async (c) => {
   const { site, product_id } = c.req.param();
-  if (!sites(c.env).get(site)) return c.json(unknownSite(site), 404);
-  if (product_id.length > 128) return c.json({ error: "product_id is longer than 128 characters", details: [{ path: "product_id", message: "at most 128 characters" }] }, 400);
+  if (!sites(c.env).get(site)) return unknownSite(c, site, "read");
+  if (product_id.length > 128) return refuse(c, 400, "bad_request", "product_id is longer than 128 characters", [{ path: "product_id", message: "at most 128 characters" }]);
   const shard = shardOf(product_id, itemTuning(c.env).shards);
   const got = (await c.env.ITEMS.get(c.env.ITEMS.idFromName(itemsObjectName(site, shard))).read([product_id]))[product_id];
   if (!got) return c.json({ error: "no such product", details: [{ path: "product_id", message: `site ${site} has no product "${product_id.slice(0, 64)}" in its catalogue or events` }] }, 404);
