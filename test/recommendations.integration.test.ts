@@ -122,17 +122,34 @@ describe("recommendations", () => {
     expect(ids(a).sort()).toEqual([p("shoe-1"), p("strap-1"), p("unknown")].sort());
   });
 
-  it("lets the admin token and the site's read keys in; 401 without a credential, 403 for others", async () => {
+  it("lets the admin token and the site's read keys in; 401 without a known credential, 403 for others", async () => {
     const path = `/v1/recommendations/${SITE}/${uid("x")}`;
     expect((await get(path, {})).status).toBe(401);
+    expect((await get(path, { authorization: "Bearer wrong-key-123" })).status).toBe(401);
     expect((await get(path, ADMIN)).status).toBe(200);
     expect((await get(path, READ)).status).toBe(200);
-    for (const auth of ["Bearer shop-read-key", "Bearer recs-server-key", `Basic ${btoa("recs-server-key:")}`, "Bearer wrong-key-123"]) {
+    for (const auth of ["Bearer shop-read-key", "Bearer recs-server-key", `Basic ${btoa("recs-server-key:")}`]) {
       const res = await get(path, { authorization: auth });
       expect(res.status, auth).toBe(403);
       expect(((await res.json()) as { details: { path: string }[] }).details[0]!.path).toBe("authorization");
     }
     expect((await get(`/v1/recommendations/demo/x`, { authorization: "Bearer test-read-key-2" })).status).toBe(200); // a second key (rotation)
+  });
+
+  it("lets a page of the site read its own visitor's recommendations, but not a user's without sig", async () => {
+    const page = { origin: "http://localhost:5173" }; // an origin of site demo
+    const anon = uid("anon");
+    const user = uid("user");
+    expect((await post(envelope({ anonymous_id: anon }, [ev("product_view", { product_id: "sku-1" })]))).status).toBe(202);
+    expect((await post(envelope({ anonymous_id: uid("anon"), user_id: user }, [ev("product_view", { product_id: "sku-1" })]))).status).toBe(202);
+    const mine = await get(`/v1/recommendations/demo/${anon}`, page);
+    expect(mine.status).toBe(200);
+    expect(mine.headers.get("access-control-allow-origin")).toBe(page.origin);
+    expect(Object.keys((await mine.json()) as object).sort()).toEqual(["generated_at", "id", "items", "site", "strategy"]);
+    const theirs = await get(`/v1/recommendations/demo/${user}`, page);
+    expect(theirs.status).toBe(403);
+    expect(((await theirs.json()) as { details: { path: string }[] }).details[0]!.path).toBe("sig");
+    expect((await get(`/v1/recommendations/demo/${anon}`, { origin: "https://evil.example" })).status).toBe(403);
   });
 
   it("answers bad input with a 4xx naming the parameter", async () => {
