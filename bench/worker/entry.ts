@@ -36,18 +36,14 @@ function countingSql(sql: SqlStorage, add: (rows: number) => void): SqlStorage {
   });
 }
 
-/** The object's state with its SQLite handle counted: every collaborator gets the counted one. */
+/**
+ * The object's state with its SQLite handle counted: every collaborator gets the counted one.
+ * The state itself must stay the real one (the DurableObject base class checks its type), so
+ * its storage gets an own `sql` property that shadows the prototype's getter.
+ */
 function countingCtx(ctx: DurableObjectState, add: (rows: number) => void): DurableObjectState {
-  const sql = countingSql(ctx.storage.sql, add);
-  const bind = <T extends object>(target: T, over: Record<string | symbol, unknown>): T =>
-    new Proxy(target, {
-      get(t, prop) {
-        if (prop in over) return over[prop];
-        const v = Reflect.get(t, prop, t) as unknown;
-        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-      },
-    });
-  return bind(ctx, { storage: bind(ctx.storage, { sql }) });
+  Object.defineProperty(ctx.storage, "sql", { value: countingSql(ctx.storage.sql, add), configurable: true });
+  return ctx;
 }
 
 export class UserProfile extends RealProfile {
