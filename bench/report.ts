@@ -96,7 +96,7 @@ export function recsMarkdown(x: NonNullable<BenchResult["recommendations"]>): st
   const rd = x.read;
   L.push(`| GET /v1/recommendations (${f(rd.users)} users) | ${f(rd.load.rps)} | ${f(rd.load.latency_ms.p50)} | ${f(rd.load.latency_ms.p99)} | ${pct(rd.ratio_rps)} (ceiling p99 ${f(rd.ceiling.latency_ms.p99)} ms) | ${usd(rd.cost.with_storage_usd_per_million)} per M requests |`);
   L.push("");
-  L.push(`Ingest with statistics on vs off: ${(x.ingest_rps.change * 100).toFixed(1)}% req/s.`);
+  L.push(`Ingest with statistics on vs off: ${(x.ingest_rps.change * 100).toFixed(1)}% req/s (median of three alternating pairs: ${x.ingest_rps.pairs.map((p) => `${(p * 100).toFixed(1)}%`).join(", ")}).`);
   return L;
 }
 

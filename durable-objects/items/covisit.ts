@@ -135,15 +135,19 @@ const enc = new TextEncoder();
  * needs this; typical deltas are a few KB.
  */
 export function fitDelta(delta: ItemDelta, budget: number): ItemDelta | null {
+  return fitted(delta, budget)?.delta ?? null;
+}
+
+function fitted(delta: ItemDelta, budget: number): { delta: ItemDelta; bytes: number } | null {
   let size = enc.encode(JSON.stringify(delta)).byteLength;
-  if (size <= budget) return delta;
+  if (size <= budget) return { delta, bytes: size };
   const pairs = [...delta.pairs].sort((a, b) => b[2] - a[2]);
   let keep = pairs.length;
   while (keep > 0 && size > budget) {
     keep = Math.floor(keep / 2);
     size = enc.encode(JSON.stringify({ ...delta, pairs: pairs.slice(0, keep) })).byteLength;
   }
-  return size <= budget ? { ...delta, pairs: pairs.slice(0, keep) } : null;
+  return size <= budget ? { delta: { ...delta, pairs: pairs.slice(0, keep) }, bytes: size } : null;
 }
 
 /**
@@ -154,9 +158,8 @@ export function withItemDeltas<C extends { bytes: number; body: FlushChunk }>(ch
   if (!enabled) return chunks;
   return chunks.map((c) => {
     const delta = itemDelta(c.body.records, profile?.recent_products ?? []);
-    const fitted = delta && fitDelta(delta, MAX_MESSAGE_TOTAL_BYTES - c.bytes - 64);
-    if (!fitted) return c;
-    const bytes = enc.encode(JSON.stringify(fitted)).byteLength + 10;
-    return { ...c, bytes: c.bytes + bytes, body: { ...c.body, items: fitted } };
+    const fit = delta && fitted(delta, MAX_MESSAGE_TOTAL_BYTES - c.bytes - 64);
+    if (!fit) return c;
+    return { ...c, bytes: c.bytes + fit.bytes + 10, body: { ...c.body, items: fit.delta } };
   });
 }
