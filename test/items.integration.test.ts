@@ -12,6 +12,7 @@ import worker from "../worker";
 import { itemDelta } from "../durable-objects/items/covisit";
 import { ITEM_LIMITS, itemsObjectName, itemTuning, shardOf } from "../durable-objects/items/tuning";
 import type { ShardUpdate } from "../durable-objects/items/updates";
+import { eventually } from "./eventually";
 import { uid } from "./helpers";
 import { record } from "./records";
 
@@ -43,6 +44,8 @@ describe("applying item statistics from the queue", () => {
     expect(got[a]!.popularity).toBeCloseTo(1, 2);
     expect(got[a]!.neighbours).toEqual([{ id: b, w: 1, b: 0 }]);
     expect(got[b]!.popularity).toBeCloseTo(1, 2);
+    // Written to SQLite by the write-back alarm, shortly after.
+    await eventually(async () => (await runSql(shardStub(site, a), `SELECT count(*) AS n FROM stats WHERE id = '${a}'`)) === 1, { what: "the write-back of the statistics", ms: 10_000 });
     const trending = await env.TRENDS.get(env.TRENDS.idFromName(site)).lists(["socks"], 10);
     expect(trending[0]!.items).toEqual([{ product_id: b, score: 1 }]);
   });

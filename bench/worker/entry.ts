@@ -85,6 +85,10 @@ export class ItemStats extends RealItems {
     counters.items_requests += 1;
     return super.upsertCatalog(...a);
   }
+  override async alarm() {
+    counters.items_requests += 1; // the write-back (billed like a request)
+    return super.alarm();
+  }
 }
 
 export class ItemTrends extends RealTrends {

@@ -5,10 +5,17 @@
  * one `catalog` row. Written once per consumer batch (`apply`) and by the catalogue feed;
  * read by recommendations (`read`), a few ids at a time.
  *
+ * Write-back: `apply` updates parsed statistics in memory (reads see them at once) and an
+ * alarm writes the products that changed to SQLite WRITE_BACK_MS later, so a product updated
+ * by every consumer batch costs one row write per WRITE_BACK_MS, not one per batch, and its
+ * JSON is parsed once. What has not been written yet is lost if the object is reset (a deploy):
+ * at most WRITE_BACK_MS of statistics, never an event (the lake has every one).
+ *
  * Bounds: a stats row holds at most 40 neighbours and strings of at most 128 characters
  * (~8 KB); a shard keeps at most ITEM_SHARD_MAX_PRODUCTS stats rows (evicting the least
  * popular, decayed, when 10% over) and CATALOG_SHARD_MAX_PRODUCTS catalogue rows (a new
- * product beyond that is refused; updates of known ones still pass).
+ * product beyond that is refused; updates of known ones still pass); at most CACHE_MAX parsed
+ * products stay in memory besides those waiting to be written.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { CatalogItem } from "../../schemas";
@@ -47,12 +54,26 @@ export interface Neighbour {
 }
 
 type StatsRow = { id: string; pop: number; t: number; attrs: string | null; nb: string | null };
+/** A product's learnt statistics, parsed. */
+interface Stats {
+  pop: number;
+  t: number;
+  attrs: LearntAttrs;
+  nb: DecayedList | null;
+}
+
+/** Changed statistics reach SQLite this long after the update (one alarm). */
+export const WRITE_BACK_MS = 2000;
+/** Parsed products kept in memory besides those waiting to be written. */
+export const CACHE_MAX = 5000;
 
 export class ItemStats extends DurableObject<Cloudflare.Env> {
   private readonly sql: SqlStorage;
   private readonly cfg: ItemTuning;
   private statsCount: number;
   private catalogCount: number;
+  private readonly cache = new Map<string, { s: Stats; dirty: boolean }>();
+  private writeBackArmed = false;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
@@ -69,26 +90,75 @@ export class ItemStats extends DurableObject<Cloudflare.Env> {
   /** One consumer batch's co-visits, popularity and attributes for this shard's products. */
   async apply(u: ShardUpdate): Promise<{ products: number; evicted: number }> {
     const hl = this.cfg.halfLifeMs;
+    for (const [id, p] of Object.entries(u.products)) {
+      const cur = this.stats(id);
+      const t = Math.max(cur?.t ?? u.at, u.at);
+      const pop = (cur ? cur.pop * factor(cur.t, t, hl) : 0) + p.w * factor(u.at, t, hl);
+      const attrs: LearntAttrs = { ...(cur?.attrs ?? {}) };
+      if (p.category) attrs.category = p.category;
+      if (p.brand) attrs.brand = p.brand;
+      if (p.price !== undefined) attrs.price = p.price;
+      if (p.currency) attrs.currency = p.currency;
+      const nb = Object.keys(p.nb).length ? mergeDecayed(cur?.nb ?? null, p.nb, u.at, hl, ITEM_LIMITS.neighbours) : (cur?.nb ?? null);
+      if (!cur) this.statsCount++;
+      this.remember(id, { pop, t, attrs, nb }, true);
+    }
+    // Over the bound: write now, which evicts; else within WRITE_BACK_MS.
+    if (this.statsCount > Math.floor(this.cfg.maxProducts * 1.1)) return { products: Object.keys(u.products).length, evicted: this.writeBack(u.at) };
+    if (!this.writeBackArmed) {
+      this.writeBackArmed = true;
+      await this.ctx.storage.setAlarm(Date.now() + WRITE_BACK_MS);
+    }
+    return { products: Object.keys(u.products).length, evicted: 0 };
+  }
+
+  override async alarm(): Promise<void> {
+    this.writeBack(Date.now());
+  }
+
+  /** Writes every changed product (one row each), then evicts beyond the bound. Returns how many were evicted. */
+  private writeBack(now: number): number {
+    this.writeBackArmed = false;
     return this.ctx.storage.transactionSync(() => {
-      for (const [id, p] of Object.entries(u.products)) {
-        const row = this.statsRow(id);
-        const t = Math.max(row?.t ?? u.at, u.at);
-        const pop = (row ? row.pop * factor(row.t, t, hl) : 0) + p.w * factor(u.at, t, hl);
-        const attrs: LearntAttrs = row?.attrs ? (JSON.parse(row.attrs) as LearntAttrs) : {};
-        if (p.category) attrs.category = p.category;
-        if (p.brand) attrs.brand = p.brand;
-        if (p.price !== undefined) attrs.price = p.price;
-        if (p.currency) attrs.currency = p.currency;
-        const nbOld = row?.nb ? (JSON.parse(row.nb) as DecayedList) : null;
-        const nb = Object.keys(p.nb).length ? mergeDecayed(nbOld, p.nb, u.at, hl, ITEM_LIMITS.neighbours) : nbOld;
+      for (const [id, e] of this.cache) {
+        if (!e.dirty) continue;
+        const { pop, t, attrs, nb } = e.s;
         this.sql.exec(
           "INSERT INTO stats (id, pop, t, attrs, nb) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET pop = excluded.pop, t = excluded.t, attrs = excluded.attrs, nb = excluded.nb",
           id, pop, t, Object.keys(attrs).length ? JSON.stringify(attrs) : null, nb ? JSON.stringify(nb) : null,
         );
-        if (!row) this.statsCount++;
+        e.dirty = false;
       }
-      return { products: Object.keys(u.products).length, evicted: this.evict(u.at) };
+      const evicted = this.evict(now);
+      for (const [id, e] of this.cache) {
+        if (this.cache.size <= CACHE_MAX) break;
+        if (!e.dirty) this.cache.delete(id);
+      }
+      return evicted;
     });
+  }
+
+  /** A product's statistics: from memory, else from its row (then kept in memory). */
+  private stats(id: string): Stats | null {
+    const c = this.cache.get(id);
+    if (c) return c.s;
+    const row = this.statsRow(id);
+    if (!row) return null;
+    const s: Stats = { pop: row.pop, t: row.t, attrs: row.attrs ? (JSON.parse(row.attrs) as LearntAttrs) : {}, nb: row.nb ? (JSON.parse(row.nb) as DecayedList) : null };
+    this.remember(id, s, false);
+    return s;
+  }
+
+  private remember(id: string, s: Stats, dirty: boolean): void {
+    const prev = this.cache.get(id);
+    this.cache.delete(id); // newest last: the oldest clean entries go first
+    this.cache.set(id, { s, dirty: dirty || !!prev?.dirty });
+    if (this.cache.size > CACHE_MAX * 2) {
+      for (const [k, e] of this.cache) {
+        if (this.cache.size <= CACHE_MAX) break;
+        if (!e.dirty) this.cache.delete(k);
+      }
+    }
   }
 
   /** Upserts catalogue entries (fields not named keep their value). New products beyond the bound are refused. */
@@ -115,28 +185,28 @@ export class ItemStats extends DurableObject<Cloudflare.Env> {
     const out: Record<string, ItemView> = {};
     const wantNb = new Set(neighboursOf);
     for (const id of new Set([...ids, ...neighboursOf])) {
-      const row = this.statsRow(id);
+      const st = this.stats(id);
       const catalog = this.catalogRow(id);
-      if (!row && !catalog) continue;
-      const learnt = row?.attrs ? (JSON.parse(row.attrs) as LearntAttrs) : null;
+      if (!st && !catalog) continue;
+      const learnt = st && Object.keys(st.attrs).length ? st.attrs : null;
       const v: ItemView = {
         id,
         category: catalog?.category ?? learnt?.category ?? null,
         brand: catalog?.brand ?? learnt?.brand ?? null,
         available: catalog?.available !== false,
-        popularity: row ? Math.round(row.pop * factor(row.t, now, this.cfg.halfLifeMs) * 1000) / 1000 : 0,
+        popularity: st ? Math.round(st.pop * factor(st.t, now, this.cfg.halfLifeMs) * 1000) / 1000 : 0,
         learnt,
         catalog,
       };
-      if (wantNb.has(id)) v.neighbours = topDecayed(row?.nb ? (JSON.parse(row.nb) as DecayedList) : null, now, this.cfg.halfLifeMs, ITEM_LIMITS.neighboursRead).map((n) => ({ id: n.key, w: n.w, b: n.b }));
+      if (wantNb.has(id)) v.neighbours = topDecayed(st?.nb ?? null, now, this.cfg.halfLifeMs, ITEM_LIMITS.neighboursRead).map((n) => ({ id: n.key, w: n.w, b: n.b }));
       out[id] = v;
     }
     return out;
   }
 
-  /** Row counts, for operators and the bounds test. */
-  async size(): Promise<{ stats: number; catalog: number; max_stats: number; max_catalog: number }> {
-    return { stats: this.statsCount, catalog: this.catalogCount, max_stats: this.cfg.maxProducts, max_catalog: this.cfg.maxCatalog };
+  /** Counts, for operators and the bounds test: products (written or waiting), catalogue entries, parsed in memory. */
+  async size(): Promise<{ stats: number; catalog: number; cached: number; max_stats: number; max_catalog: number }> {
+    return { stats: this.statsCount, catalog: this.catalogCount, cached: this.cache.size, max_stats: this.cfg.maxProducts, max_catalog: this.cfg.maxCatalog };
   }
 
   /** 10% over the bound: drop the least popular (decayed to now) down to 90% of it. */
@@ -147,7 +217,10 @@ export class ItemStats extends DurableObject<Cloudflare.Env> {
     const rows = this.sql.exec<{ id: string; pop: number; t: number }>("SELECT id, pop, t FROM stats").toArray();
     rows.sort((a, b) => a.pop * factor(a.t, now, hl) - b.pop * factor(b.t, now, hl));
     const drop = rows.slice(0, rows.length - Math.floor(max * 0.9));
-    for (const r of drop) this.sql.exec("DELETE FROM stats WHERE id = ?", r.id);
+    for (const r of drop) {
+      this.sql.exec("DELETE FROM stats WHERE id = ?", r.id);
+      this.cache.delete(r.id);
+    }
     this.statsCount -= drop.length;
     return drop.length;
   }
