@@ -1,5 +1,6 @@
 import type { LakeMessage } from "../schemas";
 import type { LakeLedger } from "../durable-objects/lake-ledger";
+import type { LakeManifest } from "../durable-objects/lake-manifest";
 import type { SiteStats } from "../durable-objects/site-stats";
 import type { UserProfile } from "../durable-objects/user-profile";
 
@@ -9,6 +10,8 @@ declare global {
     interface Env {
       PROFILES: DurableObjectNamespace<UserProfile>;
       LEDGER: DurableObjectNamespace<LakeLedger>;
+      /** One per lake partition: its Parquet generations and the NDJSON objects each covers (worker/lake/compact.ts). */
+      LAKE_MANIFEST: DurableObjectNamespace<LakeManifest>;
       EVENTS: Queue<LakeMessage>;
       LAKE: R2Bucket;
       /** Metrics window: one object per (site, hour) (durable-objects/site-stats.ts). */
@@ -30,6 +33,15 @@ declare global {
       PROFILE_HALF_LIFE_HOURS?: string;
       /** Share of refused beacons whose bad rows are kept in rejected/ (0..1, default 1). */
       REJECTED_SAMPLE_RATE?: string;
+      /** Lake compaction (worker/lake/schedule.ts): NDJSON retention in days (7), hours looked back (24), per-generation and per-run caps. */
+      LAKE_NDJSON_RETENTION_DAYS?: string;
+      LAKE_COMPACT_LOOKBACK_HOURS?: string;
+      LAKE_COMPACT_MAX_OBJECTS?: string;
+      LAKE_COMPACT_MAX_EVENTS?: string;
+      LAKE_COMPACT_RUN_OBJECTS?: string;
+      /** "1": also send stored records to the Pipelines stream bound as LAKE_STREAM (worker/lake/pipeline.ts). */
+      PIPELINE_STREAM?: string;
+      LAKE_STREAM?: import("cloudflare:pipelines").Pipeline;
       /** Chaos tests only: failure rates for bindings (worker/faults.ts). */
       FAULTS?: string;
     }
