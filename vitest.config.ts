@@ -26,7 +26,8 @@ const SITE_SECRETS = JSON.stringify({
 function workerd(bindings: Record<string, string>, extra: { ratelimits?: Record<string, { namespace_id: string; simple: { limit: number; period: 10 | 60 } }> } = {}) {
   return cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
-    miniflare: { bindings: { ADMIN_TOKEN: "test-admin-token", SITES, ...bindings }, ...extra },
+    // LAKE_STREAM: Miniflare's local Pipelines binding (accepts send() and discards), for test/pipeline.integration.test.ts.
+    miniflare: { bindings: { ADMIN_TOKEN: "test-admin-token", SITES, ...bindings }, pipelines: { LAKE_STREAM: "collector-lake-stream" }, ...extra },
   });
 }
 

@@ -81,19 +81,17 @@ export function cell(f: LakeField, v: unknown): unknown {
   }
 }
 
-/** Where a column's value comes from: the record's field, or for the promoted e-commerce columns, props. */
-function source(f: LakeField): (r: StoredRecord) => unknown {
-  if (PROMOTED.has(f.name)) return (r) => (r.props as Record<string, unknown> | undefined)?.[f.name];
-  return (r) => (r as unknown as Record<string, unknown>)[f.name];
+/** A column's raw value in a record: the record's field, or for the promoted e-commerce columns, props. */
+export function valueOf(f: LakeField, r: StoredRecord): unknown {
+  return PROMOTED.has(f.name) ? (r.props as Record<string, unknown> | undefined)?.[f.name] : (r as unknown as Record<string, unknown>)[f.name];
 }
 const PROMOTED = new Set<string>(COMMERCE_FIELDS);
 
 /** Records -> one array per top-level column, in schema order. */
 export function columnsOf(records: readonly StoredRecord[], fields: readonly LakeField[] = LAKE_SCHEMA.fields): { name: string; data: unknown[] }[] {
   return fields.map((f) => {
-    const get = source(f);
     const data = new Array<unknown>(records.length);
-    for (let i = 0; i < records.length; i++) data[i] = cell(f, get(records[i]!));
+    for (let i = 0; i < records.length; i++) data[i] = cell(f, valueOf(f, records[i]!));
     return { name: f.name, data };
   });
 }

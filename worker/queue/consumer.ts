@@ -8,6 +8,7 @@ import { backoffMs } from "../../durable-objects/backoff";
 import { CLAIM_LEASE_MS } from "../../durable-objects/lake-ledger";
 import type { Env } from "../env";
 import { fault, InjectedFault } from "../faults";
+import { streamRecords } from "../lake/pipeline";
 import { gzip, objectName, partitionOf, toNdjson } from "../lib/lake";
 import { log } from "../lib/log";
 import { batchMetrics } from "../metrics/consumer";
@@ -79,6 +80,8 @@ async function writePart(p: Part, env: Env): Promise<Map<string, Outcome>> {
   const at = (r: StoredRecord | RejectedRow) => ("ts" in r ? r.ts : r.received_at);
   records.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0));
   try {
+    // Pipelines stream (off unless PIPELINE_STREAM=1): sent first, so a failed send retries the chunk.
+    if (p.prefix.startsWith("events/")) await streamRecords(env, records as StoredRecord[]);
     if (fault(env, "r2_put")) throw new InjectedFault("r2_put");
     await env.LAKE.put(key, await gzip(toNdjson(records)), {
       httpMetadata: { contentType: "application/gzip" },
