@@ -6,7 +6,6 @@
 /// <reference types="vite/client" />
 import { createExecutionContext, createMessageBatch, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
 import wranglerToml from "../wrangler.toml?raw";
 import { COMPACT_LEASE_MS, parquetKey, PUT_DEADLINE_MS, type Partition } from "../durable-objects/compaction-plan";
@@ -17,6 +16,7 @@ import { lakeTuning } from "../worker/lake/schedule";
 import { COMPACT_CRON, JOBS } from "../worker/scheduled";
 import { ADMIN, uid } from "./helpers";
 import { everyType } from "./lake-fixtures";
+import { readParquet } from "./parquet-read";
 import { record } from "./records";
 
 type E = typeof env;
@@ -46,7 +46,7 @@ async function parquetRows(p: Partition): Promise<Record<string, any>[]> {
   const rows: Record<string, any>[] = [];
   for (const key of await keys(`parquet/site=${p.site}/dt=${p.dt}/hr=${p.hr}/`)) {
     const obj = await env.LAKE.get(key);
-    rows.push(...((await parquetReadObjects({ file: await obj!.arrayBuffer() })) as Record<string, any>[]));
+    rows.push(...(await readParquet(await obj!.arrayBuffer())));
   }
   return rows;
 }

@@ -2,10 +2,14 @@
  * Stored records -> one Parquet file (hyparquet-writer, MIT, pure JavaScript: runs in workerd and Node).
  * Columns come from schemas/lake/stream-schema.json (derived from zod): timestamps are
  * TIMESTAMP(ms, UTC), integers INT32/INT64, numbers DOUBLE, page/geo/ua structs, props JSON plus
- * the promoted e-commerce columns, bot_reasons a list. Snappy-compressed; one row group per
- * 122,880 rows (DuckDB's own row group size, so its parallel scan and min/max pruning line up).
+ * the promoted e-commerce columns, bot_reasons a list. One row group per 122,880 rows (DuckDB's
+ * own row group size, so its parallel scan and min/max pruning line up); min/max statistics on.
+ * Compression: GZIP by default (fflate, MIT, synchronous pure JS: the writer needs a synchronous
+ * compressor, and no zstd compressor runs in workerd without a WebAssembly build), SNAPPY on
+ * request; timestamps DELTA_BINARY_PACKED (rows are sorted by ts). bench/lake.ts measures both codecs.
  * Every column is OPTIONAL, so records written by older collector versions (a field missing) still fit.
  */
+import { gzipSync } from "fflate";
 import { ByteWriter, ParquetWriter, type SchemaElement } from "hyparquet-writer";
 import streamSchema from "../../schemas/lake/stream-schema.json";
 import { COMMERCE_FIELDS, type LakeField, type LakeSchema } from "../../schemas/lake-types";
@@ -87,6 +91,8 @@ export function valueOf(f: LakeField, r: StoredRecord): unknown {
 }
 const PROMOTED = new Set<string>(COMMERCE_FIELDS);
 
+const TIMESTAMPS = new Set(LAKE_SCHEMA.fields.filter((f) => f.type === "timestamp").map((f) => f.name));
+
 /** Records -> one array per top-level column, in schema order. */
 export function columnsOf(records: readonly StoredRecord[], fields: readonly LakeField[] = LAKE_SCHEMA.fields): { name: string; data: unknown[] }[] {
   return fields.map((f) => {
@@ -96,8 +102,13 @@ export function columnsOf(records: readonly StoredRecord[], fields: readonly Lak
   });
 }
 
+export type ParquetCodec = "GZIP" | "SNAPPY";
+export const DEFAULT_CODEC: ParquetCodec = "GZIP";
+const COMPRESSORS = { GZIP: (b: Uint8Array) => gzipSync(b, { level: 6 }) };
+
 export interface ParquetOptions {
   rowGroupRows?: number;
+  codec?: ParquetCodec;
   /** Extra key/value metadata in the file footer (the generation, the objects it covers). */
   metadata?: Record<string, string>;
 }
@@ -108,12 +119,14 @@ export function toParquet(records: readonly StoredRecord[], opts: ParquetOptions
   const pq = new ParquetWriter({
     writer,
     schema: parquetSchema(),
-    codec: "SNAPPY",
+    codec: opts.codec ?? DEFAULT_CODEC,
+    compressors: COMPRESSORS,
     statistics: true,
     createdBy: "edge-collector (hyparquet-writer)",
     kvMetadata: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
   });
-  if (records.length > 0) pq.write({ columnData: columnsOf(records) as never, rowGroupSize: opts.rowGroupRows ?? ROW_GROUP_ROWS });
+  const columns = columnsOf(records).map((c) => (TIMESTAMPS.has(c.name) ? { ...c, encoding: "DELTA_BINARY_PACKED" as const } : c));
+  if (records.length > 0) pq.write({ columnData: columns as never, rowGroupSize: opts.rowGroupRows ?? ROW_GROUP_ROWS });
   pq.finish();
   return new Uint8Array(writer.getBuffer());
 }

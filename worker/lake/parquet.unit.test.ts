@@ -1,5 +1,6 @@
 /** Stored records -> Parquet -> read back (hyparquet): same rows, typed columns, row groups, compression. */
-import { parquetMetadata, parquetReadObjects, parquetSchema as readSchema } from "hyparquet";
+import { parquetMetadata, parquetSchema as readSchema } from "hyparquet";
+import { readParquet } from "../../test/parquet-read";
 import { describe, expect, it } from "vitest";
 import { COMMERCE_FIELDS } from "../../schemas/lake-types";
 import { everyType } from "../../test/lake-fixtures";
@@ -13,7 +14,7 @@ describe("parquet writer", () => {
   it("writes every record once with its values, typed", async () => {
     const records = everyType();
     const file = buffer(toParquet(records));
-    const rows = (await parquetReadObjects({ file })) as Record<string, any>[];
+    const rows = await readParquet(file);
     expect(rows).toHaveLength(records.length);
     for (const [i, r] of records.entries()) {
       const row = rows[i]!;
@@ -44,13 +45,17 @@ describe("parquet writer", () => {
     expect(geo.num_children).toBe(LAKE_SCHEMA.fields.find((f) => f.name === "geo")!.fields!.length);
   });
 
-  it("compresses with snappy, keeps statistics, splits row groups at the given size and stores footer metadata", async () => {
+  it("compresses (gzip by default, snappy on request), delta-encodes timestamps, keeps statistics, splits row groups at the given size and stores footer metadata", async () => {
     const records = Array.from({ length: 7 }, (_, i) => record({ ts: new Date(Date.UTC(2031, 0, 1, 0, 0, i)).toISOString() }));
     const file = buffer(toParquet(records, { rowGroupRows: 3, metadata: { "edge-collector.generation": "000002" } }));
     const meta = parquetMetadata(file);
     expect(meta.row_groups.map((g) => Number(g.num_rows))).toEqual([3, 3, 1]);
     const ts = meta.row_groups[0]!.columns.find((c) => c.meta_data!.path_in_schema.join(".") === "ts")!.meta_data!;
-    expect(ts.codec).toBe("SNAPPY");
+    expect(ts.codec).toBe("GZIP");
+    expect(ts.encodings).toContain("DELTA_BINARY_PACKED");
+    const snappy = parquetMetadata(buffer(toParquet(records, { codec: "SNAPPY" })));
+    expect(new Set(snappy.row_groups[0]!.columns.map((c) => c.meta_data!.codec))).toEqual(new Set(["SNAPPY"]));
+    expect(await readParquet(buffer(toParquet(records, { codec: "SNAPPY" })))).toHaveLength(7);
     expect(ts.statistics?.min_value).toBeDefined();
     expect(meta.key_value_metadata).toContainEqual({ key: "edge-collector.generation", value: "000002" });
     expect(readSchema(meta).children.map((c) => c.element.name)).toEqual(LAKE_SCHEMA.fields.map((f) => f.name));
