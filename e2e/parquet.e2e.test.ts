@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, admin, eventually, startCollector, type Collector } from "./support/collector";
 
 /** The documented column types (docs/LAKE.md, "Parquet columns"). */
-export const PARQUET_TYPES: Record<string, string> = {
+const PARQUET_TYPES: Record<string, string> = {
   id: "VARCHAR", site: "VARCHAR", type: "VARCHAR", props: "JSON",
   product_id: "VARCHAR", category: "VARCHAR", price: "DOUBLE", currency: "VARCHAR", quantity: "INTEGER", revenue: "DOUBLE", order_id: "VARCHAR", query: "VARCHAR",
   anonymous_id: "VARCHAR", user_id: "VARCHAR", identity: "VARCHAR", session_id: "VARCHAR",
