@@ -188,7 +188,7 @@ describe("POST /v1/admin/lake/compact", () => {
       expect(((await res.json()) as any).details.map((d: any) => d.path), JSON.stringify(body)).toContain(path);
     }
     const unknown = await post({ site: "nosuchsite", dt: "2024-01-01", hr: "00" });
-    expect(unknown.status).toBe(404);
+    expect(unknown.status).toBe(403); // unknownSite() on a write route
     expect(await unknown.json()).toMatchObject({ details: [{ path: "site" }] });
   });
 

@@ -1,6 +1,5 @@
 /** Worker entry: the HTTP app, the queue consumer, the Cron Triggers and the Durable Object classes. */
 import { app } from "./app";
-import type { Env } from "./env";
 import { consumeBatch } from "./queue/consumer";
 import { consumeDeadLetters } from "./queue/deadletter";
 import { runScheduled } from "./scheduled";

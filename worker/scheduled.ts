@@ -3,9 +3,8 @@
  * same code an admin route runs on demand. test/compact.integration.test.ts checks that every
  * cron of wrangler.toml has a job here.
  */
-import type { Env } from "./env";
 import { compactScheduled } from "./lake/compact";
-import { log } from "./lib/log";
+import { log } from "../durable-objects/lib/log";
 
 /** Minute 5 of every hour: the hour that just closed has had 5 minutes for its last flushes. */
 export const COMPACT_CRON = "5 * * * *";

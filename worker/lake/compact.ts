@@ -9,9 +9,8 @@
  */
 import { mayPut, parquetKey, partitionPrefix, pickBatch, generationName, type Partition } from "../../durable-objects/compaction-plan";
 import type { StoredRecord } from "../../schemas";
-import type { Env } from "../env";
 import { gunzip } from "../lib/lake";
-import { log } from "../lib/log";
+import { log } from "../../durable-objects/lib/log";
 import { PARQUET_CONTENT_TYPE, toParquet } from "./parquet";
 import { expired, lakeTuning, scheduledPartitions, type LakeTuning } from "./schedule";
 

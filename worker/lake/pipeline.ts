@@ -8,8 +8,7 @@
  */
 import type { StoredRecord } from "../../schemas";
 import type { LakeField } from "../../schemas/lake-types";
-import type { Env } from "../env";
-import { log } from "../lib/log";
+import { log } from "../../durable-objects/lib/log";
 import { cell, LAKE_SCHEMA, valueOf } from "./parquet";
 
 /** Below the smallest documented ingestion request limit (1 MB). */

@@ -32,7 +32,7 @@ export function lakeTuning(env: { LAKE_NDJSON_RETENTION_DAYS?: string; LAKE_COMP
     retentionDays: int(env.LAKE_NDJSON_RETENTION_DAYS, 7, 1, 3650),
     lookbackHours: int(env.LAKE_COMPACT_LOOKBACK_HOURS, 24, 1, 24 * 14),
     maxObjects: int(env.LAKE_COMPACT_MAX_OBJECTS, 2_000, 1, 9_000),
-    maxEvents: int(env.LAKE_COMPACT_MAX_EVENTS, 50_000, 1, 1_000_000),
+    maxEvents: int(env.LAKE_COMPACT_MAX_EVENTS, 20_000, 1, 1_000_000),
     runObjects: int(env.LAKE_COMPACT_RUN_OBJECTS, 8_000, 1, 9_500),
   };
 }

@@ -6,8 +6,8 @@ const at = (iso: string) => Date.parse(iso);
 
 describe("lake schedule", () => {
   it("reads its settings with defaults and bounds", () => {
-    expect(lakeTuning({})).toEqual({ retentionDays: 7, lookbackHours: 24, maxObjects: 2000, maxEvents: 50_000, runObjects: 8000 });
-    expect(lakeTuning({ LAKE_NDJSON_RETENTION_DAYS: "0", LAKE_COMPACT_MAX_EVENTS: "abc", LAKE_COMPACT_LOOKBACK_HOURS: "3" })).toMatchObject({ retentionDays: 1, maxEvents: 50_000, lookbackHours: 3 });
+    expect(lakeTuning({})).toEqual({ retentionDays: 7, lookbackHours: 24, maxObjects: 2000, maxEvents: 20_000, runObjects: 8000 });
+    expect(lakeTuning({ LAKE_NDJSON_RETENTION_DAYS: "0", LAKE_COMPACT_MAX_EVENTS: "abc", LAKE_COMPACT_LOOKBACK_HOURS: "3" })).toMatchObject({ retentionDays: 1, maxEvents: 20_000, lookbackHours: 3 });
   });
   it("maps times to UTC hours and back, refusing days that do not exist", () => {
     expect(hourOf(at("2031-05-06T07:59:59.999Z"))).toEqual({ dt: "2031-05-06", hr: "07" });

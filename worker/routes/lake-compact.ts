@@ -5,11 +5,11 @@
  */
 import { Hono } from "hono";
 import { strictObject, string } from "zod";
-import type { Env } from "../env";
 import { compactPartition, PartitionBusy } from "../lake/compact";
 import { hourStart } from "../lake/schedule";
+import { access } from "../access";
+import { refuse, unknownSite } from "../answers";
 import { toFieldErrors } from "../lib/validate";
-import { adminAuth } from "../middleware/admin-auth";
 import { sites } from "../sites";
 
 export const compactBody = strictObject({
@@ -20,22 +20,20 @@ export const compactBody = strictObject({
 
 export const lakeCompact = new Hono<{ Bindings: Env }>();
 
-lakeCompact.use("*", adminAuth);
-
-lakeCompact.post("/", async (c) => {
+lakeCompact.post("/", access("lake.write"), async (c) => {
   let body: unknown;
   try {
     body = JSON.parse(await c.req.text());
   } catch {
-    return c.json({ error: "body is not JSON", details: [{ path: "(body)", message: 'expected {"site","dt","hr"}' }] }, 400);
+    return refuse(c, 400, "not_json", "body is not JSON", [{ path: "(body)", message: 'expected {"site","dt","hr"}' }]);
   }
   const parsed = compactBody.safeParse(body);
-  if (!parsed.success) return c.json({ error: "invalid compaction request", details: toFieldErrors(parsed.error.issues) }, 400);
+  if (!parsed.success) return refuse(c, 400, "bad_request", "invalid compaction request", toFieldErrors(parsed.error.issues));
   const p = parsed.data;
   const start = hourStart(p);
-  if (Number.isNaN(start)) return c.json({ error: "invalid compaction request", details: [{ path: "dt", message: "no such day" }] }, 400);
-  if (start > Date.now()) return c.json({ error: "invalid compaction request", details: [{ path: "hr", message: "that hour has not started" }] }, 400);
-  if (!sites(c.env).get(p.site)) return c.json({ error: "unknown site", details: [{ path: "site", message: `no site "${p.site}" is configured` }] }, 404);
+  if (Number.isNaN(start)) return refuse(c, 400, "bad_request", "invalid compaction request", [{ path: "dt", message: "no such day" }]);
+  if (start > Date.now()) return refuse(c, 400, "bad_request", "invalid compaction request", [{ path: "hr", message: "that hour has not started" }]);
+  if (!sites(c.env).get(p.site)) return unknownSite(c, p.site, "write");
   try {
     return c.json(await compactPartition(c.env, p));
   } catch (e) {
