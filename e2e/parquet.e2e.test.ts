@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, admin, eventually, startCollector, type Collector } from "./support/collector";
+import { eventually } from "../test/eventually";
+import { ADMIN_TOKEN, startCollector, type Collector } from "./support/collector";
 
 /** The documented column types (docs/LAKE.md, "Parquet columns"). */
 const PARQUET_TYPES: Record<string, string> = {
@@ -81,7 +82,7 @@ async function compact(p: { site: string; dt: string; hr: string }) {
 }
 
 /** Every stored record of the NDJSON objects, and the partitions they are in. */
-async function ndjson(api: ReturnType<typeof admin>) {
+async function ndjson(api: Collector) {
   const records: Record<string, any>[] = [];
   const partitions = new Map<string, { site: string; dt: string; hr: string }>();
   for (const o of await api.lakeList("events/site=demo/")) {
@@ -98,7 +99,7 @@ const num = (v: unknown) => (typeof v === "bigint" ? Number(v) : v);
 
 describe("Parquet lake with DuckDB", () => {
   it("compaction gives exactly the NDJSON's rows, typed, once, with late events in a later generation", async () => {
-    const api = admin(collector);
+    const api = collector;
     const anon = `pq-${randomUUID()}`;
     const ids: string[] = [];
     const ev = (type: string, props: Record<string, unknown>) => {
@@ -116,7 +117,7 @@ describe("Parquet lake with DuckDB", () => {
       const got = await ndjson(api);
       const types = new Set(got.records.filter((r) => r.anonymous_id === anon || r.anonymous_id === cartUser).map((r) => r.type));
       return ids.every((id) => got.records.some((r) => r.id === id)) && types.has("session_end") && types.has("cart_abandoned") ? got : null;
-    }, 60_000);
+    }, { what: "every event, session_end and cart_abandoned in the NDJSON", ms: 60_000 });
 
     // Compact every partition with data (the open hour included), twice: the second run adds nothing.
     const gen1 = new Map<string, string | null>();
@@ -133,7 +134,7 @@ describe("Parquet lake with DuckDB", () => {
     const all = await eventually(async () => {
       const got = await ndjson(api);
       return ids.every((id) => got.records.some((r) => r.id === id)) ? got : null;
-    }, 60_000);
+    }, { what: "the late events in the NDJSON", ms: 60_000 });
     let later = 0;
     for (const p of all.partitions) {
       const r = await compact(p);
