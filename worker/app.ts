@@ -7,6 +7,7 @@ import { collect } from "./routes/collect";
 import { demo } from "./routes/demo";
 import { dashboard } from "./routes/dashboard";
 import { lake } from "./routes/lake";
+import { lakeCompact } from "./routes/lake-compact";
 import { profiles } from "./routes/profiles";
 import { recommendations } from "./routes/recommendations";
 import { schemas } from "./routes/schemas";
@@ -25,6 +26,7 @@ app.route("/v1/collect", collect);
 app.route("/v1/profiles", profiles);
 app.route("/v1/recommendations", recommendations);
 app.route("/v1/catalog", catalog);
+app.route("/v1/admin/lake/compact", lakeCompact); // POST: Parquet now (lake/compact.ts)
 app.route("/v1/admin/lake", lake);
 app.route("/v1/schemas", schemas);
 app.route("/v1/admin", stats); // /v1/admin/stats[/:site], /v1/admin/tail/:site
