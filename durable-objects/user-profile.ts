@@ -9,7 +9,7 @@
  * to the earliest; each alarm run does whatever is due.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { FlushChunk, StoredRecord } from "../schemas";
+import { alarmTime, type FlushChunk, type StoredRecord } from "../schemas";
 import { tuning, type Env, type Tuning } from "../worker/env";
 import { fault, InjectedFault } from "../worker/faults";
 import { sites } from "../worker/sites";
@@ -502,14 +502,15 @@ export class UserProfile extends DurableObject<Env> {
     this.sql.exec("DELETE FROM timers WHERE name = ?", name);
   }
 
-  /** The single alarm follows the earliest timer. */
+  /** The single alarm follows the earliest timer (clamped: never NaN, never before now, at most 400 days ahead). */
   private async armAlarm(): Promise<void> {
-    const next = this.sql.exec<{ due: number | null }>("SELECT min(due) AS due FROM timers").one().due;
+    const due = this.sql.exec<{ due: number | null }>("SELECT min(due) AS due FROM timers").one().due;
     const current = await this.ctx.storage.getAlarm();
-    if (next === null) {
+    if (due === null) {
       if (current !== null) await this.ctx.storage.deleteAlarm();
-    } else if (current !== next) {
-      await this.ctx.storage.setAlarm(next);
+    } else {
+      const at = alarmTime(due, Date.now());
+      if (current !== at) await this.ctx.storage.setAlarm(at);
     }
   }
 
