@@ -1,5 +1,6 @@
 import type { LakeMessage } from "../schemas";
 import type { LakeLedger } from "../durable-objects/lake-ledger";
+import type { PurgeLedger } from "../durable-objects/purge-ledger";
 import type { SiteStats } from "../durable-objects/site-stats";
 import type { UserProfile } from "../durable-objects/user-profile";
 
@@ -9,6 +10,8 @@ declare global {
     interface Env {
       PROFILES: DurableObjectNamespace<UserProfile>;
       LEDGER: DurableObjectNamespace<LakeLedger>;
+      /** The lake purge job's ledger, one object "lake" (durable-objects/purge-ledger.ts). */
+      PURGE: DurableObjectNamespace<PurgeLedger>;
       EVENTS: Queue<LakeMessage>;
       LAKE: R2Bucket;
       /** Metrics window: one object per (site, hour) (durable-objects/site-stats.ts). */
@@ -30,6 +33,10 @@ declare global {
       PROFILE_HALF_LIFE_HOURS?: string;
       /** Share of refused beacons whose bad rows are kept in rejected/ (0..1, default 1). */
       REJECTED_SAMPLE_RATE?: string;
+      /** Cron expression of the purge job; must also be in wrangler.toml [triggers] crons (default "17 3 * * *"). */
+      PURGE_CRON?: string;
+      /** Most lake objects one purge run reads (default 2000); the next run continues. */
+      PURGE_MAX_OBJECTS?: string;
       /** Chaos tests only: failure rates for bindings (worker/faults.ts). */
       FAULTS?: string;
     }

@@ -53,7 +53,7 @@ export async function store(env: Env, site: string, owner: string, records: Stor
 /** Refused events are kept in rejected/ (see rejections.ts), off the answer's path. */
 export function deferRejected(env: Envelope, rejected: Rejection[], receivedMs: number, opts: IngestOptions, e: Env): void {
   if (!rejected.length || !opts.defer) return;
-  const rows = rejected.map((r) => rejectedRow(env.site, receivedMs, "invalid_event", r, env.events[r.index]));
+  const rows = rejected.map((r) => rejectedRow(env.site, receivedMs, "invalid_event", r, env.events[r.index], env));
   opts.defer(keepRejected(e, env.site, rows));
 }
 

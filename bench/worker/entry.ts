@@ -123,5 +123,5 @@ const handler: ExportedHandler<Env> = {
     return collector.queue!(batch, countingEnv(env), ctx);
   },
 };
-export { SiteStats } from "../../worker/index";
+export { PurgeLedger, SiteStats } from "../../worker/index";
 export default handler;

@@ -1,6 +1,7 @@
 /** GET /v1/admin/lake?prefix=  and  GET /v1/admin/lake/<key>: read the lake without R2 credentials. */
 import { Hono } from "hono";
 import type { Env } from "../env";
+import { PurgeBusy, runPurge } from "../lake/purge";
 import { gunzip } from "../lib/lake";
 import { adminAuth } from "../middleware/admin-auth";
 
@@ -17,6 +18,16 @@ lake.get("/", async (c) => {
   if (list.truncated) c.header("X-Cursor", list.cursor);
   c.header("X-Truncated", String(list.truncated));
   return c.json(list.objects.map((o) => ({ key: o.key, size: o.size, uploaded: o.uploaded.toISOString() })));
+});
+
+/** Applies pending deletion records to the lake now: the same run as the purge Cron Trigger. */
+lake.post("/purge", async (c) => {
+  try {
+    return c.json(await runPurge(c.env));
+  } catch (e) {
+    if (e instanceof PurgeBusy) return c.json({ error: e.message, details: [{ path: "(lake)", message: "another purge run holds the lease; try again when it ends" }] }, 409);
+    throw e;
+  }
 });
 
 lake.get("/:key{.+}", async (c) => {
