@@ -33,6 +33,8 @@ declare global {
       PROFILE_HALF_LIFE_HOURS?: string;
       /** Share of refused beacons whose bad rows are kept in rejected/ (0..1, default 1). */
       REJECTED_SAMPLE_RATE?: string;
+      /** Longest wait between retries of a failed queue message, in seconds (default 300; worker/queue/consumer.ts). */
+      QUEUE_RETRY_MAX_SECONDS?: string;
       /** Cron expression of the purge job; must also be in wrangler.toml [triggers] crons (default "17 3 * * *"). */
       PURGE_CRON?: string;
       /** Most lake objects one purge run reads (default 2000); the next run continues. */

@@ -19,6 +19,17 @@ export interface Part {
   chunks: Map<string, (StoredRecord | RejectedRow)[]>;
 }
 
+/**
+ * The longest wait between two attempts of a failed message (QUEUE_RETRY_MAX_SECONDS, default
+ * 300): with max_retries = 10 a message that keeps failing reaches the dead-letter queue after
+ * about 20 minutes of retries (2 s, 4 s, ... 300 s, with jitter).
+ */
+export function retryCapMs(env: Pick<Env, "QUEUE_RETRY_MAX_SECONDS">): number {
+  const raw = env.QUEUE_RETRY_MAX_SECONDS;
+  const s = raw === undefined || raw === "" ? 300 : Number(raw);
+  return Number.isFinite(s) && s >= 0 ? Math.min(s, 43_200) * 1000 : 300_000;
+}
+
 export function isChunk(b: unknown): b is LakeMessage {
   const x = b as LakeMessage;
   return !!x && x.v === 1 && typeof x.chunk === "string" && typeof x.site === "string" && Array.isArray(x.records) && (x.kind === undefined || x.kind === "events" || x.kind === "rejected" || x.kind === "stats");
@@ -111,8 +122,9 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Prom
       }
     }
   }
+  const capMs = retryCapMs(env);
   for (const msg of batch.messages) {
-    if (failed.has(msg)) msg.retry({ delaySeconds: Math.ceil(backoffMs(msg.attempts, 2000, 300_000) / 1000) });
+    if (failed.has(msg)) msg.retry({ delaySeconds: Math.ceil(backoffMs(msg.attempts, Math.min(2000, capMs), capMs) / 1000) });
     else if (busy.has(msg)) msg.retry({ delaySeconds: Math.ceil(CLAIM_LEASE_MS / 2000) });
     else msg.ack();
   }

@@ -1,7 +1,12 @@
-/** GET /v1/admin/lake?prefix=  and  GET /v1/admin/lake/<key>: read the lake without R2 credentials. */
+/**
+ * The lake, for operators (admin token):
+ *   GET  /v1/admin/lake?prefix=     list objects          GET /v1/admin/lake/<key>   read one
+ *   POST /v1/admin/lake/purge       apply erasures now    POST /v1/admin/lake/replay replay dead letters
+ */
 import { Hono } from "hono";
 import type { Env } from "../env";
 import { PurgeBusy, runPurge } from "../lake/purge";
+import { checkReplayPrefix, replayDeadLetters } from "../lake/replay";
 import { gunzip } from "../lib/lake";
 import { adminAuth } from "../middleware/admin-auth";
 
@@ -28,6 +33,18 @@ lake.post("/purge", async (c) => {
     if (e instanceof PurgeBusy) return c.json({ error: e.message, details: [{ path: "(lake)", message: "another purge run holds the lease; try again when it ends" }] }, 409);
     throw e;
   }
+});
+
+/** Puts dead letters back on the events queue: {"prefix": "deadletter/..."} (or ?prefix=). */
+lake.post("/replay", async (c) => {
+  let prefix: unknown = c.req.query("prefix");
+  if (prefix === undefined) {
+    const body = (await c.req.json().catch(() => null)) as { prefix?: unknown } | null;
+    prefix = body && typeof body === "object" ? body.prefix : undefined;
+  }
+  const bad = checkReplayPrefix(prefix);
+  if (bad) return c.json({ error: "invalid replay", details: [{ path: "prefix", message: bad }] }, 400);
+  return c.json(await replayDeadLetters(c.env, prefix as string));
 });
 
 lake.get("/:key{.+}", async (c) => {
