@@ -3,7 +3,7 @@
  * on a free port of 127.0.0.1, with its own state directory and admin token, and helpers to
  * read profiles and the lake through the collector's HTTP API.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
@@ -29,8 +29,14 @@ export function freePort(): Promise<number> {
 export interface Collector {
   url: string;
   token: string;
+  /** Where the collector keeps its state (Durable Objects' SQLite, R2); removed by stop(). */
+  persist: string;
   logs(): string;
   stop(): Promise<void>;
+  /** Kills the process group (wrangler and workerd) with a signal, e.g. "SIGKILL" as `kill -9`; the state stays. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Starts the collector again on the same state and port (after kill). */
+  restart(): Promise<void>;
   profile(site: string, id: string): Promise<Profile | null>;
   /** Every stored record of the lake for this anonymous id. */
   lake(anonymousId: string): Promise<LakeRecord[]>;
@@ -56,60 +62,82 @@ export interface LakeRecord {
   page: { url: string | null; path: string | null };
 }
 
-export async function startCollector(): Promise<Collector> {
+/** `vars`: extra `--var`s (FLUSH_INTERVAL_MS, ...), the same on every (re)start. */
+export async function startCollector(opts: { vars?: Record<string, string> } = {}): Promise<Collector> {
   const [port, inspector] = [await freePort(), await freePort()];
   const persist = mkdtempSync(join(tmpdir(), "collector-e2e-"));
   const token = `e2e-${randomBytes(8).toString("hex")}`;
   const url = `http://127.0.0.1:${port}`;
+  const vars = Object.entries({ ADMIN_TOKEN: token, ...opts.vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   let out = "";
-  const child = spawn(
-    process.execPath,
-    [join(root, "node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", persist, "--var", `ADMIN_TOKEN:${token}`, "--show-interactive-dev-session=false"],
-    { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
-  );
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
+  let child: ChildProcess;
   let exited = false;
-  child.on("exit", () => (exited = true));
+
+  const spawnDev = () => {
+    exited = false;
+    child = spawn(
+      process.execPath,
+      [join(root, "node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", persist, ...vars, "--show-interactive-dev-session=false"],
+      { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    );
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    child.on("exit", () => (exited = true));
+  };
+
+  const kill = async (signal: NodeJS.Signals) => {
+    if (exited || !child.pid) return;
+    const gone = new Promise((r) => child.once("exit", r));
+    try {
+      process.kill(-child.pid, signal);
+    } catch {}
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {}
+    }, 5000);
+    await gone;
+    clearTimeout(timer);
+  };
 
   const stop = async () => {
-    if (!exited && child.pid) {
-      const gone = new Promise((r) => child.once("exit", r));
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {}
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {}
-      }, 5000);
-      await gone;
-      clearTimeout(timer);
-    }
+    await kill("SIGTERM");
     rmSync(persist, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited) throw new Error(`wrangler dev exited before it was ready:\n${out}`);
-    try {
-      const r = await fetch(`${url}/`);
-      if (r.ok) break;
-    } catch {}
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`wrangler dev not ready within 60 s:\n${out}`);
+  const ready = async () => {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      if (exited) throw new Error(`wrangler dev exited before it was ready:\n${out}`);
+      try {
+        const r = await fetch(`${url}/`);
+        if (r.ok) return;
+      } catch {}
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`wrangler dev not ready within 90 s:\n${out}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  };
+
+  spawnDev();
+  await ready();
 
   const auth = { authorization: `Bearer ${token}` };
   const seenObjects = new Map<string, LakeRecord[]>();
   return {
     url,
     token,
+    persist,
     logs: () => out,
     stop,
+    kill,
+    async restart() {
+      out += "\n--- restart ---\n";
+      spawnDev();
+      await ready();
+    },
     async profile(site, id) {
       const r = await fetch(`${url}/v1/profiles/${site}/${encodeURIComponent(id)}`, { headers: auth });
       if (r.status === 404) return null;
