@@ -15,7 +15,6 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ErasureRecord } from "./erasure";
-import type { Env } from "../worker/env";
 
 /** A deletion is re-applied to newly written objects this long after it was requested (queue retention, flush retries). */
 export const ACTIVE_MS = 14 * 24 * 3_600_000;

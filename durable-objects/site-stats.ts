@@ -7,8 +7,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { alarmTime } from "../schemas";
-import { mergeInto, type Tree } from "../worker/metrics/tree";
-import type { Env } from "../worker/env";
+import { mergeInto, type Tree } from "./lib/metric-tree";
 
 /** Kept 26 h after the hour ends: a 24 h window always finds all its minutes. */
 export const RETENTION_MS = 26 * 3_600_000;

@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startCollector, type Collector } from "./collector";
+import { eventually } from "../test/eventually";
+import { ADMIN_TOKEN, startCollector, type Collector } from "./support/collector";
 
 const USERS = 40;
 const PER_BEACON = 5;
@@ -31,7 +32,7 @@ interface Beacon {
 let c: Collector;
 beforeAll(async () => {
   // Flushes every second or 25 events, so the queue and R2 are busy when the kill comes.
-  c = await startCollector({ vars: { FLUSH_INTERVAL_MS: "1000", FLUSH_MAX_EVENTS: "25" } });
+  c = await startCollector({ flushIntervalMs: 1000, vars: { FLUSH_MAX_EVENTS: "25" } });
 });
 afterAll(async () => {
   await c?.stop();
@@ -80,7 +81,7 @@ function onDisk(persist: string): { buffered: Set<string>; seen: Set<string> } {
 /** Every event id in events/site=demo/ and how often it is there (objects are read once: they are immutable). */
 const objects = new Map<string, string[]>();
 async function lakeIds(): Promise<Map<string, number>> {
-  const auth = { authorization: `Bearer ${c.token}` };
+  const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
   let cursor = "";
   do {
     const res = await fetch(`${c.url}/v1/admin/lake?prefix=events/site=demo/${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { headers: auth });
@@ -112,26 +113,26 @@ describe("kill -9 of the local collector under load", () => {
     const load = Array.from({ length: CLIENTS }, client);
 
     // Kill once flushes have reached R2 and the load has gone on for a while after that.
-    await eventually(async () => (await lakeIds()).size > 0 && beacons.filter((b) => b.answer).length >= 150, "first events in the lake under load", 60_000, 200);
+    await eventually(async () => (await lakeIds()).size > 0 && beacons.filter((b) => b.answer).length >= 150, { what: "first events in the lake under load", ms: 60_000, every: 200 });
     await new Promise((r) => setTimeout(r, 1500));
     await c.kill("SIGKILL");
     stopLoad = true;
     await Promise.all(load);
     const beforeKill = beacons.filter((b) => b.answer);
-    const disk = onDisk(c.persist);
+    const disk = onDisk(c.stateDir);
 
     await c.restart();
     // Clients retry what was not answered (in flight at the kill).
     for (const b of beacons.filter((b) => !b.answer)) {
       b.afterRestart = true;
-      await eventually(async () => (await send(b), b.answer), `beacon ${b.ids[0]} answered after the restart`, 30_000, 250);
+      await eventually(async () => (await send(b), b.answer), { what: `beacon ${b.ids[0]} answered after the restart`, ms: 30_000, every: 250 });
     }
     const acceptedAfter = beacons.filter((b) => b.afterRestart).flatMap((b) => b.ids).filter((id) => !disk.seen.has(id));
     const mustArrive = new Set([...disk.buffered, ...acceptedAfter]);
     const lake = await eventually(async () => {
       const ids = await lakeIds();
       return [...mustArrive].every((id) => ids.has(id)) ? ids : null;
-    }, "buffered events in the lake after the restart", 90_000, 500);
+    }, { what: "buffered events in the lake after the restart", ms: 90_000, every: 500 });
 
     // Exactly once: nothing twice; what was on disk, or accepted after the restart, is there once.
     const twice = [...lake].filter(([, k]) => k > 1);

@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { FlushChunk } from "../schemas";
 import { markerKey } from "../worker/lake/replay";
 import { gunzip } from "../worker/lib/lake";
-import { ADMIN, eventually, uid } from "./helpers";
+import { eventually } from "./eventually";
+import { ADMIN, uid } from "./helpers";
 import { record } from "./records";
 
 /** wrangler.toml: [[queues.consumers]] collector-events max_retries = 10. */
@@ -51,7 +52,7 @@ describe("dead letters, end to end", () => {
     restore.push(() => ((lake.put = put), (e.QUEUE_RETRY_MAX_SECONDS = cap)));
 
     await env.EVENTS.send(chunk, { contentType: "json" });
-    const dead = await eventually(async () => (await linesUnder("deadletter/queue=collector-events-dlq/")).find((l) => l.body?.chunk === chunk.chunk), 90_000, 500);
+    const dead = await eventually(async () => (await linesUnder("deadletter/queue=collector-events-dlq/")).find((l) => l.body?.chunk === chunk.chunk), { what: "the poison message in deadletter/", ms: 90_000, every: 500 });
     expect(failures).toBe(MAX_RETRIES + 1); // the first attempt and every retry, then the DLQ
     expect(dead.body.records.map((r: any) => r.id)).toEqual(chunk.records.map((r) => r.id));
     expect(await linesUnder(partition)).toEqual([]);
@@ -63,7 +64,7 @@ describe("dead letters, end to end", () => {
     expect(await res.json()).toMatchObject({ objects: 1, messages: 1, events: 2, already_replayed: 0, skipped: [] });
     const ids = async () => (await linesUnder(partition)).map((l) => l.id).sort();
     const want = chunk.records.map((r) => r.id).sort();
-    await eventually(async () => (await ids()).length >= 2, 20_000, 250);
+    await eventually(async () => (await ids()).length >= 2, { what: "the replayed events in the lake", ms: 20_000, every: 250 });
     expect(await ids()).toEqual(want);
 
     // Replayed again: the marker stops it.

@@ -13,9 +13,10 @@ import type { FlushChunk } from "../schemas";
 import worker from "../worker";
 import { LEASE_MS } from "../durable-objects/purge-ledger";
 import { runPurge } from "../worker/lake/purge";
-import { DEFAULT_PURGE_CRON } from "../worker/scheduled";
+import { PURGE_CRON } from "../worker/scheduled";
 import { gunzip } from "../worker/lib/lake";
-import { ADMIN, envelope, eventually, ev, get, pageView, post, uid } from "./helpers";
+import { eventually } from "./eventually";
+import { ADMIN, envelope, ev, get, pageView, post, uid } from "./helpers";
 import { record } from "./records";
 
 type Line = Record<string, any>;
@@ -86,7 +87,7 @@ describe("lake purge", () => {
     await eventually(async () => {
       const [a, b] = [await idsOf({ anon: anonA, user: userA }), await idsOf({ anon: anonB })];
       return a.events.length === 3 && a.rejected.length === 2 && b.events.length === wantB.events && b.rejected.length === wantB.rejected;
-    }, 25_000, 250);
+    }, { what: "both people's events and rejected rows in the lake", ms: 25_000, every: 250 });
 
     // Dead letters carrying both people's records (one message each, one mixed), in one object.
     const recA = record({ anonymous_id: anonA, user_id: userA });
@@ -112,7 +113,7 @@ describe("lake purge", () => {
     const deletion = ((await del.json()) as any).deletion_record as string;
     const after = ev("page_view", { path: "/again" });
     expect((await post(envelope({ anonymous_id: anonA }, [after]))).status).toBe(202);
-    await eventually(async () => (await idsOf({ anon: anonA })).events.includes(after.id), 25_000, 250);
+    await eventually(async () => (await idsOf({ anon: anonA })).events.includes(after.id), { what: "A's new event in the lake", ms: 25_000, every: 250 });
 
     const expectB = async () => {
       const b = await idsOf({ anon: anonB });
@@ -123,7 +124,7 @@ describe("lake purge", () => {
 
     // Run 1: killed after its first rewrite reached R2 (the promise never settles, the lease stays taken).
     void runPurge(env, { lake: faulty(1, "hang") });
-    await eventually(async () => ((await (await get("/v1/admin/stats/demo")).json()) as any).purge.scan !== null, 10_000, 100);
+    await eventually(async () => ((await (await get("/v1/admin/stats/demo")).json()) as any).purge.scan !== null, { what: "run 1's scan started", ms: 10_000, every: 100 });
     await new Promise((r) => setTimeout(r, 500));
     await expectB();
     // While its lease holds, another run is refused (409), not run alongside.
@@ -135,7 +136,7 @@ describe("lake purge", () => {
     await expectB();
 
     // Run 3: the Cron Trigger, same code; finishes the work.
-    const controller = createScheduledController({ cron: DEFAULT_PURGE_CRON, scheduledTime: new Date() });
+    const controller = createScheduledController({ cron: PURGE_CRON, scheduledTime: new Date() });
     const sctx = createExecutionContext();
     await worker.scheduled!(controller, env, sctx);
     await waitOnExecutionContext(sctx);

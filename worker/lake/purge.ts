@@ -15,12 +15,11 @@
  */
 import { erasureRecordOf } from "../../durable-objects/erasure";
 import { ACTIVE_MS, type DeletionRow, type PurgeLedger, type Scan, type ScanTask } from "../../durable-objects/purge-ledger";
-import type { Env } from "../env";
 import { gunzip, gzip } from "../lib/lake";
-import { log } from "../lib/log";
+import { log } from "../../durable-objects/lib/log";
 import { Delta } from "../metrics/delta";
 import { report } from "../metrics/report";
-import { bump } from "../metrics/tree";
+import { bump } from "../../durable-objects/lib/metric-tree";
 import { deletionsFor, filterLines, type Deletion } from "./erasure-filter";
 
 /** Objects uploaded less than this before a scan started are checked again by the next scan (clock skew, writes in flight). */

@@ -10,10 +10,9 @@
  * A crash between sending and the marker re-sends on the next replay, which the ledger absorbs.
  */
 import type { LakeMessage } from "../../schemas";
-import type { Env } from "../env";
 import { isChunk } from "../queue/consumer";
 import { gunzip } from "../lib/lake";
-import { log } from "../lib/log";
+import { log } from "../../durable-objects/lib/log";
 
 /** Queue limits: sendBatch takes at most 100 messages and 256 KB. */
 const MAX_BATCH_MESSAGES = 100;

@@ -3,7 +3,7 @@
  * minute rows of the stats objects. Quantiles come from merged sketches. Pure.
  */
 import { countOf, quantile, type Sketch } from "./sketch";
-import { mergeInto, num, sub, type Tree } from "./tree";
+import { mergeInto, num, sub, type Tree } from "../../durable-objects/lib/metric-tree";
 
 /** Counters kept per minute (see docs/OBSERVABILITY.md for who counts what, and how exactly). */
 export const SCALARS = [
@@ -11,7 +11,8 @@ export const SCALARS = [
   "deadletter_batches", "deadletter_messages", "deadletter_events",
   "purge_deletions_applied", "purge_objects_rewritten", "purge_events_removed",
 ] as const;
-export const LABELLED = ["accepted", "rejected", "status"] as const;
+/** sdk_metrics: analytics.js telemetry by metric name (POST /v1/m, routes/sdk-metrics.ts). */
+export const LABELLED = ["accepted", "rejected", "status", "sdk_metrics"] as const;
 export const SKETCHES = ["ingest_ms", "flush_lag_ms", "lake_lag_ms"] as const;
 
 export interface Lag {

@@ -5,7 +5,6 @@
  * The page is client-snippet/demo/index.html, built into worker/generated/demo.ts.
  */
 import { Hono } from "hono";
-import type { Env } from "../env";
 import { DEMO_HTML } from "../generated/demo";
 import { SNIPPET_HASH } from "../generated/snippet";
 import { sites } from "../sites";

@@ -11,7 +11,6 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import type { Env } from "../env";
 import { DATALAYER, DATALAYER_HASH } from "../generated/datalayer";
 import { SNIPPET, SNIPPET_HASH } from "../generated/snippet";
 

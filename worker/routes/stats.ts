@@ -7,15 +7,15 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { TailEntry } from "../../durable-objects/site-stats";
-import type { Env } from "../env";
 import { purgeLedger } from "../lake/purge";
-import { hourOfMinute, minuteOf } from "../metrics/delta";
+import { hourOfMinute, minuteOf } from "../../durable-objects/lib/metric-tree";
 import { statsStub } from "../metrics/report";
 import { statsView } from "../metrics/series";
-import { mergeInto, type Tree } from "../metrics/tree";
-import { adminAuth } from "../middleware/admin-auth";
+import { mergeInto, type Tree } from "../../durable-objects/lib/metric-tree";
+import { access } from "../access";
 import { UNATTRIBUTED } from "../middleware/observe";
 import { sites } from "../sites";
+import { unknownSite } from "../answers";
 
 export const MAX_MINUTES = 1500;
 /** A tail stream ends after this long; EventSource-style clients reconnect. */
@@ -23,18 +23,17 @@ export const TAIL_STREAM_MS = 5 * 60_000;
 export const TAIL_POLL_MS = 1_000;
 
 export const stats = new Hono<{ Bindings: Env }>();
-stats.use("*", adminAuth);
 
 function siteIds(env: Env): string[] {
   return Object.keys(JSON.parse(env.SITES ?? "{}") as Record<string, unknown>).filter((id) => sites(env).get(id));
 }
 const known = (env: Env, site: string) => site === UNATTRIBUTED || !!sites(env).get(site);
 
-stats.get("/stats", (c) => c.json({ sites: siteIds(c.env), unattributed: UNATTRIBUTED }));
+stats.get("/stats", access("stats.read"), (c) => c.json({ sites: siteIds(c.env), unattributed: UNATTRIBUTED }));
 
-stats.get("/stats/:site", async (c) => {
+stats.get("/stats/:site", access("stats.read"), async (c) => {
   const site = c.req.param("site");
-  if (!known(c.env, site)) return c.json({ error: "unknown site", details: [{ path: "site", message: `no site "${site.slice(0, 64)}" is configured` }] }, 404);
+  if (!known(c.env, site)) return unknownSite(c, site, "read");
   const raw = c.req.query("minutes");
   const minutes = raw === undefined ? 60 : Number(raw);
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_MINUTES) return c.json({ error: "invalid query", details: [{ path: "minutes", message: `expected an integer from 1 to ${MAX_MINUTES}` }] }, 400);
@@ -51,9 +50,9 @@ stats.get("/stats/:site", async (c) => {
   return c.json({ ...statsView(site, rows, now, minutes), purge });
 });
 
-stats.get("/tail/:site", async (c) => {
+stats.get("/tail/:site", access("tail.read"), async (c) => {
   const site = c.req.param("site");
-  if (!sites(c.env).get(site)) return c.json({ error: "unknown site", details: [{ path: "site", message: `no site "${site.slice(0, 64)}" is configured` }] }, 404);
+  if (!sites(c.env).get(site)) return unknownSite(c, site, "read");
   const env = c.env;
   return streamSSE(c, async (stream) => {
     const end = Date.now() + TAIL_STREAM_MS;
