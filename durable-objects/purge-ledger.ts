@@ -34,7 +34,7 @@ export interface DeletionRow {
 
 export interface ScanTask {
   prefix: string;
-  kind: "events" | "rejected" | "deadletter";
+  kind: "events" | "rejected" | "deadletter" | "parquet";
   site: string | null;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Erasure reaches the lake, end to end in workerd: two people's events in the same objects of
- * events/, rejected/ and deadletter/; one is erased; the purge job is killed mid-run (twice:
+ * events/, rejected/, deadletter/ and parquet/ (a compacted generation); one is erased; the purge job is killed mid-run (twice:
  * hung after a rewrite, and failing after one), re-run by its Cron Trigger and by the admin
  * route. Afterwards the erased person's lines are gone, the other person's are all there exactly
  * once, each removal was counted once, and reruns do nothing new. Faults come from wrapping the
@@ -17,6 +17,7 @@ import { PURGE_CRON } from "../worker/scheduled";
 import { gunzip } from "../worker/lib/lake";
 import { eventually } from "./eventually";
 import { ADMIN, envelope, ev, get, pageView, post, uid } from "./helpers";
+import { readParquet } from "./parquet-read";
 import { record } from "./records";
 
 type Line = Record<string, any>;
@@ -37,13 +38,21 @@ async function lines(prefix: string): Promise<{ key: string; line: Line }[]> {
   return out;
 }
 
-/** Ids of a person's records in events/, rejected/ (row ids) and deadletter/ (records inside lines), with repeats. */
+/** Every row of every Parquet generation under a prefix. */
+async function parquetRows(prefix: string): Promise<Line[]> {
+  const out: Line[] = [];
+  for (const o of (await env.LAKE.list({ prefix })).objects) if (o.key.endsWith(".parquet")) out.push(...(await readParquet(await (await env.LAKE.get(o.key))!.arrayBuffer())));
+  return out;
+}
+
+/** Ids of a person's records in events/, rejected/ (row ids), deadletter/ (records inside lines) and parquet/, with repeats. */
 async function idsOf(who: { anon: string; user?: string }) {
   const mine = (r: Line) => (who.user && r.user_id === who.user) || (!r.user_id && r.anonymous_id === who.anon);
   const events = (await lines("events/site=demo/")).filter((x) => mine(x.line)).map((x) => x.line.id as string);
   const rejected = (await lines("rejected/site=demo/")).filter((x) => mine(x.line)).map((x) => `${x.line.received_at}:${x.line.index}:${x.line.id}`);
   const dead = (await lines("deadletter/")).flatMap((x) => (x.line.body?.records ?? []) as Line[]).filter(mine).map((r) => r.id as string);
-  return { events, rejected, dead };
+  const parquet = (await parquetRows("parquet/site=demo/")).filter(mine).map((r) => r.id as string);
+  return { events, rejected, dead, parquet };
 }
 
 const purgeHttp = () => exports.default.fetch(new Request("https://collector.test/v1/admin/lake/purge", { method: "POST", headers: ADMIN }));
@@ -99,10 +108,20 @@ describe("lake purge", () => {
     await worker.queue!(dlq as never, env, qctx);
     expect((await getQueueResult(dlq, qctx)).ackAll).toBe(true);
 
+    // Compact the hours they are in: both people's events in the same Parquet generation too.
+    const hours = new Set((await lines("events/site=demo/")).map((x) => /dt=([^/]+)\/hr=(\d\d)\//.exec(x.key)!.slice(1, 3).join("/")));
+    for (const h of hours) {
+      const [dt, hr] = h.split("/");
+      const res = await exports.default.fetch(new Request("https://collector.test/v1/admin/lake/compact", { method: "POST", headers: { ...ADMIN, "content-type": "application/json" }, body: JSON.stringify({ site: "demo", dt, hr }) }));
+      expect(res.status).toBe(200);
+    }
+
     const before = { a: await idsOf({ anon: anonA, user: userA }), b: await idsOf({ anon: anonB }) };
+    expect(before.a.parquet.sort()).toEqual(before.a.events.sort());
+    expect(before.b.parquet.sort()).toEqual(before.b.events.sort());
     expect(before.a.dead).toHaveLength(2);
     expect(before.b.dead).toHaveLength(2);
-    const totalA = before.a.events.length + before.a.rejected.length + before.a.dead.length; // 3 + 2 + 2
+    const totalA = before.a.events.length + before.a.rejected.length + before.a.dead.length + before.a.parquet.length; // 3 + 2 + 2 + 3
     const allEvents = await lines("events/site=demo/");
     const shared = new Set(allEvents.filter((x) => x.line.anonymous_id === anonA).map((x) => x.key));
     expect(allEvents.some((x) => x.line.anonymous_id === anonB && shared.has(x.key)), "A and B share an events/ object").toBe(true);
@@ -120,6 +139,7 @@ describe("lake purge", () => {
       expect(b.events.sort()).toEqual(before.b.events.sort()); // all there, exactly once
       expect(b.rejected.sort()).toEqual(before.b.rejected.sort());
       expect(b.dead.sort()).toEqual(before.b.dead.sort());
+      expect(b.parquet.sort()).toEqual(before.b.parquet.sort());
     };
 
     // Run 1: killed after its first rewrite reached R2 (the promise never settles, the lease stays taken).
@@ -145,6 +165,7 @@ describe("lake purge", () => {
     expect(a.events).toEqual([after.id]); // only what came after the erasure
     expect(a.rejected).toEqual([]);
     expect(a.dead).toEqual([]);
+    expect(a.parquet).toEqual([]); // the generation compacted before the erasure, rewritten
 
     // Each removal counted once across the three runs; the ledger, the stats and the purge record agree.
     const stats = (await (await get("/v1/admin/stats/demo")).json()) as any;

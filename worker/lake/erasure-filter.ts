@@ -12,8 +12,8 @@
  */
 import type { ErasureRecord } from "../../durable-objects/erasure";
 
-/** What a lake line can be: a stored event, a rejected row, or a dead letter carrying either. */
-export type LineKind = "events" | "rejected" | "deadletter";
+/** What a lake object holds: stored events, rejected rows, dead letters carrying either, or Parquet rows of events. */
+export type LineKind = "events" | "rejected" | "deadletter" | "parquet";
 
 export interface Deletion {
   key: string;
@@ -41,6 +41,12 @@ function matcherOf(d: Deletion): Matcher {
     ...[...anons].flatMap((a) => [`"anonymous_id":${JSON.stringify(a)}`, `"anonymousId":${JSON.stringify(a)}`]),
   ];
   return { key: d.key, site: r.site, requestedAt: r.requested_at, users, anons, rawNeedles };
+}
+
+/** A function telling which deletion (key) a record belongs to, or null. */
+export function ownerMatcher(deletions: readonly Deletion[]): (rec: Record<string, unknown>) => string | null {
+  const matchers = deletions.map(matcherOf);
+  return (rec) => ownerOf(rec, matchers);
 }
 
 /** The deletion (key) a record belongs to, or null. Works for stored records and rejected rows. */

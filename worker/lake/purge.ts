@@ -1,6 +1,7 @@
 /**
- * Erasure reaches the lake: applies the deletion records (deletions/) to events/, rejected/ and
- * deadletter/, rewriting each affected object without the erased person's lines. Run by the
+ * Erasure reaches the lake: applies the deletion records (deletions/) to events/, rejected/,
+ * deadletter/ and parquet/, rewriting each affected object without the erased person's lines
+ * (rows, for Parquet generations: worker/lake/parquet-purge.ts). Run by the
  * purge Cron Trigger (worker/scheduled.ts) and by POST /v1/admin/lake/purge: the same code.
  *
  * Exactly once, resumable (see durable-objects/purge-ledger.ts): one run at a time (lease);
@@ -21,6 +22,7 @@ import { Delta } from "../metrics/delta";
 import { report } from "../metrics/report";
 import { bump } from "../../durable-objects/lib/metric-tree";
 import { deletionsFor, filterLines, type Deletion } from "./erasure-filter";
+import { filterParquet } from "./parquet-purge";
 
 /** Objects uploaded less than this before a scan started are checked again by the next scan (clock skew, writes in flight). */
 export const WATERMARK_MARGIN_MS = 10 * 60_000;
@@ -62,7 +64,7 @@ export function scanTasks(sites: readonly string[]): ScanTask[] {
   for (const site of [...new Set(sites)].sort()) {
     tasks.push({ prefix: `events/site=${site}/`, kind: "events", site });
     tasks.push({ prefix: `rejected/site=${site}/`, kind: "rejected", site });
-    // Hook for Parquet (issue 17): { prefix: `parquet/site=${site}/`, kind: "parquet", site } once a parquet filter exists.
+    tasks.push({ prefix: `parquet/site=${site}/`, kind: "parquet", site });
   }
   tasks.push({ prefix: "deadletter/", kind: "deadletter", site: null });
   return tasks;
@@ -122,15 +124,13 @@ async function purgeObject(c: Ctx, task: ScanTask, key: string, due: Deletion[],
     if (!obj) return; // gone (a lifecycle rule): nothing to purge
     tally.objectsScanned++;
     const bytes = new Uint8Array(await obj.arrayBuffer());
-    const gz = key.endsWith(".gz");
-    const text = gz ? await gunzip(bytes) : new TextDecoder().decode(bytes);
     const intent = hadIntent ? await ledger.intentOf(key) : null;
     const deletions = [...due];
     for (const k of Object.keys(intent ?? {})) {
       const d = c.open.get(k);
       if (d && !deletions.some((x) => x.key === k)) deletions.push({ key: k, record: d.record });
     }
-    const f = filterLines(task.kind, text, deletions);
+    const f = await rewrite(task, key, bytes, deletions);
     if (intent && Object.keys(intent).every((k) => !f.removed.has(k))) {
       // The earlier run's rewrite reached R2 before it died: count it now, once.
       count(c, task, intent, await ledger.done(key, now));
@@ -140,7 +140,7 @@ async function purgeObject(c: Ctx, task: ScanTask, key: string, due: Deletion[],
     await ledger.intend(key, removed, now);
     const meta = obj.customMetadata ?? {};
     const purged = Number(meta.purged_events ?? 0) + [...f.removed.values()].reduce((a, b) => a + b, 0);
-    const put = await lake.put(key, gz ? await gzip(f.text) : f.text, {
+    const put = await lake.put(key, f.body!, {
       onlyIf: { etagMatches: obj.etag },
       httpMetadata: obj.httpMetadata,
       customMetadata: { ...meta, ...(meta.events !== undefined ? { events: String(f.kept) } : {}), purged_events: String(purged) },
@@ -155,6 +155,18 @@ async function purgeObject(c: Ctx, task: ScanTask, key: string, due: Deletion[],
     log("purge rewrote object", { key, removed: Object.values(removed).reduce((a, b) => a + b, 0) });
     return;
   }
+}
+
+/** The object without the deletions' lines (NDJSON, gzip or not) or rows (Parquet); body null when nothing goes. */
+async function rewrite(task: ScanTask, key: string, bytes: Uint8Array, deletions: Deletion[]): Promise<{ body: Uint8Array | string | null; kept: number; removed: Map<string, number> }> {
+  if (task.kind === "parquet") {
+    if (!key.endsWith(".parquet")) return { body: null, kept: 0, removed: new Map() };
+    const p = await filterParquet(bytes, deletions);
+    return { body: p.bytes, kept: p.kept, removed: p.removed };
+  }
+  const gz = key.endsWith(".gz");
+  const f = filterLines(task.kind, gz ? await gunzip(bytes) : new TextDecoder().decode(bytes), deletions);
+  return { body: f.removed.size ? (gz ? await gzip(f.text) : f.text) : null, kept: f.kept, removed: f.removed };
 }
 
 function siteTally(t: Tally, site: string) {
