@@ -2,3 +2,4 @@ export * from "./events";
 export * from "./envelope";
 export * from "./record";
 export * from "./sites";
+export * from "./time";

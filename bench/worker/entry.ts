@@ -134,5 +134,5 @@ const handler: ExportedHandler<Env> = {
     return collector.queue!(batch, countingEnv(env), ctx);
   },
 };
-export { SiteStats } from "../../worker/index";
+export { PurgeLedger, SiteStats } from "../../worker/index";
 export default handler;
