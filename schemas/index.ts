@@ -3,3 +3,4 @@ export * from "./envelope";
 export * from "./record";
 export * from "./sites";
 export * from "./catalog";
+export * from "./time";

@@ -91,6 +91,9 @@ export interface RejectedRow {
   errors: { path: string; message: string }[];
   /** The refused JSON, e-mail addresses redacted, cut at 4 KB. */
   raw: string;
+  /** Whose it was, when the sender named them (so an erasure can purge the row). */
+  anonymous_id?: string | null;
+  user_id?: string | null;
 }
 
 export interface RejectedChunk {

@@ -196,5 +196,5 @@ const handler: ExportedHandler<Env> = {
     return collector.queue!(batch, countingEnv(env), ctx);
   },
 };
-export { SiteStats } from "../../worker/index";
+export { LakeManifest, PurgeLedger, SiteStats } from "../../worker/index";
 export default handler;
