@@ -88,6 +88,7 @@ export function mergeProfiles(user: Profile, anon: Profile, halfLifeMs: number):
   }
   p.purchases.last_order_ids = p.purchases.last_order_ids.slice(0, LIMITS.orderIds);
   p.purchases.count += a.purchases.count;
+  p.purchases.product_ids = [...new Set([...p.purchases.product_ids, ...a.purchases.product_ids])].slice(0, LIMITS.purchasedProducts);
   for (const [cur, v] of Object.entries(a.purchases.revenue)) p.purchases.revenue[cur] = Math.round(((p.purchases.revenue[cur] ?? 0) + v) * 100) / 100;
 
   const e = p.engagement;

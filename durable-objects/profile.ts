@@ -1,7 +1,7 @@
 /**
  * The rolling profile: pure functions, bounded in size whatever the traffic.
  * Bounds: 20 recent products, 10 recent searches, 50 affinities per kind, 50 cart lines,
- * 10 last order ids, 20 anonymous ids, 10 recent session ids; every string in it is bounded
+ * 10 last order ids, 50 purchased product ids, 20 anonymous ids, 10 recent session ids; every string in it is bounded
  * by the event schemas (ids 128, queries 256), so a profile stays under ~32 KB as JSON
  * (a test fills every list to its bound and checks that).
  */
@@ -14,6 +14,7 @@ export const LIMITS = {
   affinities: 50,
   cartLines: 50,
   orderIds: 10,
+  purchasedProducts: 50,
   anonymousIds: 20,
   sessionIds: 10,
 } as const;
@@ -65,7 +66,8 @@ export interface Profile {
     /** Set when cart_abandoned was made for the cart as it is; cleared by any cart change. */
     abandoned_at: string | null;
   };
-  purchases: { count: number; revenue: Record<string, number>; last_order_ids: string[] };
+  /** product_ids: the products bought, newest first (recommendations never repeat them). */
+  purchases: { count: number; revenue: Record<string, number>; last_order_ids: string[]; product_ids: string[] };
   engagement: {
     active_ms: number;
     visible_ms: number;
@@ -94,7 +96,7 @@ export function emptyProfile(site: string, id: string): Profile {
     recent_searches: [],
     affinities: { products: {}, categories: {}, brands: {} },
     cart: { items: [], updated_at: null, abandoned_at: null },
-    purchases: { count: 0, revenue: {}, last_order_ids: [] },
+    purchases: { count: 0, revenue: {}, last_order_ids: [], product_ids: [] },
     engagement: { active_ms: 0, visible_ms: 0, max_scroll_depth: 0, avg_scroll_depth: 0, scroll: { pages: 0, sum: 0, current: 0 } },
     last_geo: null,
     last_device: null,
@@ -174,6 +176,7 @@ function upgradeShape(stored: Profile): Profile {
     ...stored,
     sessions: { ...e.sessions, ...stored.sessions },
     cart: { ...e.cart, ...stored.cart },
+    purchases: { ...e.purchases, ...stored.purchases },
     engagement: { ...e.engagement, ...stored.engagement },
     counts: { ...e.counts, ...stored.counts },
     recent_products: (stored.recent_products ?? []).map((x) => ({ ...x, brand: x.brand ?? null })),
@@ -289,6 +292,7 @@ export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEF
       for (const item of x.items) {
         interest(item.product_id, null, null, WEIGHTS.purchase);
         recent(item.product_id, null, null, "purchase");
+        p.purchases.product_ids = [item.product_id, ...p.purchases.product_ids.filter((id) => id !== item.product_id)].slice(0, LIMITS.purchasedProducts);
       }
       p.cart = { items: [], updated_at: iso, abandoned_at: null };
       break;

@@ -4,6 +4,8 @@ import { consumeBatch } from "./queue/consumer";
 import { consumeDeadLetters } from "./queue/deadletter";
 import { runScheduled } from "./scheduled";
 
+export { ItemStats } from "../durable-objects/items/item-stats";
+export { ItemTrends } from "../durable-objects/items/item-trends";
 export { LakeLedger } from "../durable-objects/lake-ledger";
 export { LakeManifest } from "../durable-objects/lake-manifest";
 export { PurgeLedger } from "../durable-objects/purge-ledger";

@@ -11,6 +11,7 @@ import { streamRecords } from "../lake/pipeline";
 import { gzip, toNdjson } from "../lib/lake";
 import { log } from "../../durable-objects/lib/log";
 import { batchMetrics } from "../metrics/batch-metrics";
+import { applyItemStats } from "./items";
 import { report } from "../metrics/report";
 
 export interface Part {
@@ -140,6 +141,8 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Prom
     else if (busy.has(msg)) msg.retry({ delaySeconds: Math.ceil(CLAIM_LEASE_MS / 2000) });
     else msg.ack();
   }
+  // Co-visits, popularity and trending of the chunks this run wrote (queue/items.ts).
+  await applyItemStats(env, results, messagesOf);
   // Metrics of what this run wrote (chunks already in the lake were counted by the run that wrote them).
   const written = new Map<string, (StoredRecord | RejectedRow)[]>();
   parts.forEach((p, i) => {
