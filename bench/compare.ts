@@ -76,7 +76,7 @@ async function main() {
         for (const s of headFirst ? [...sides].reverse() : sides) {
           const p = await fixedPhase(run, s.server.url, ceil10, 10, users, `l-${tag}-${s === sides[0] ? "b" : "h"}-${users}`);
           const c = p.counters!;
-          s.results[`10ev-${users}`] = { rps: p.load.rps, p50: p.load.latency_ms.p50, p99: p.load.latency_ms.p99, rows_per_event: (c.profile_rows_written + c.ledger_rows_written + c.stats_rows_written) / Math.max(1, p.cost!.measured.events), usd: p.cost!.measured.with_storage_usd_per_million, naive_usd: p.cost!.naive.with_storage_usd_per_million };
+          s.results[`10ev-${users}`] = { rps: p.load.rps, p50: p.load.latency_ms.p50, p99: p.load.latency_ms.p99, rows_per_event: (c.profile_rows_written + c.ledger_rows_written + c.stats_rows_written + (c.items_rows_written ?? 0)) / Math.max(1, p.cost!.measured.events), usd: p.cost!.measured.with_storage_usd_per_million, naive_usd: p.cost!.naive.with_storage_usd_per_million };
         }
       }
     }

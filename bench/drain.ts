@@ -1,5 +1,6 @@
 /** Reading the bench entry's operation counters, and waiting until the lake has caught up. */
 import { diffCounters, type Counters } from "./cost";
+import type { Server } from "./servers";
 
 export async function readCounters(url: string): Promise<Counters> {
   return (await (await fetch(`${url}/__bench/counters`)).json()) as Counters;
@@ -27,4 +28,15 @@ export async function drain(url: string, before: Counters, events: number, opts:
     if (Date.now() > end) throw new Error(`the lake did not catch up within ${opts.timeoutMs ?? 60_000} ms (${events} events expected): ${key}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The counters of a server (bench/recs.ts). */
+export function counters(c: Pick<Server, "url">): Promise<Counters> {
+  return readCounters(c.url);
+}
+
+/** Waits until every beacon the objects took since `before` (of `eventsPerBeacon` events each) is in the lake. */
+export async function drainBeacons(c: Pick<Server, "url">, before: Counters, eventsPerBeacon: number, timeoutMs = 60_000): Promise<Counters> {
+  const requests = diffCounters(await readCounters(c.url), before).profile_requests;
+  return drain(c.url, before, requests * eventsPerBeacon, { timeoutMs });
 }

@@ -20,6 +20,12 @@ export interface LoadPhase {
   mix?: Omit<MixOptions, "site" | "runId">;
   /** Run this long first (mix only) so sessions are under way; not in the result. */
   warmupSeconds?: number;
+  /** "collect" (default): POST beacons. "recommendations": GET /v1/recommendations of `users` users, half with a context product. */
+  kind?: "collect" | "recommendations";
+  /** Authorization header of recommendation reads. */
+  auth?: string;
+  /** Beacons touch different products (bodies.ts offset), as real traffic does. */
+  vary?: boolean;
 }
 
 export interface LoadResult {
@@ -50,7 +56,7 @@ async function run(p: LoadPhase, mix: Mix | null, seconds: number): Promise<Load
     headers: { "content-type": "text/plain;charset=UTF-8", "user-agent": BENCH_UA },
     setupRequest: (req: autocannon.Request) => {
       const n = seq++;
-      req.body = JSON.stringify(beacon({ site: p.site, user: pickUser({ users: p.users }, n), events: p.events, prefix: `${p.runId}-${n}` }));
+      req.body = JSON.stringify(beacon({ site: p.site, user: pickUser({ users: p.users }, n), events: p.events, prefix: `${p.runId}-${n}`, offset: p.vary ? Math.floor(Math.random() * 500) : 0 }));
       return req;
     },
   };
@@ -74,7 +80,7 @@ async function run(p: LoadPhase, mix: Mix | null, seconds: number): Promise<Load
       } catch {}
     },
   };
-  const options: autocannon.Options = { url: p.url, connections: p.connections, duration: seconds, pipelining: 1, timeout: 10, requests: [mix ? mixed : fixed] };
+  const options: autocannon.Options = { url: p.url, connections: p.connections, duration: seconds, pipelining: 1, timeout: 10, requests: [p.kind === "recommendations" ? recommendationRequest(p) : mix ? mixed : fixed] };
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(options, (err, res) => (err ? reject(err) : resolve(res)));
     instance.on("response", (_client, code) => {
@@ -107,6 +113,20 @@ async function main(p: LoadPhase): Promise<LoadResult> {
     r.errors += warm.errors;
   }
   return r;
+}
+
+/** GET /v1/recommendations/<site>/u-<n> for one of `users` users, with a context product half the time. */
+function recommendationRequest(p: LoadPhase): autocannon.Request {
+  return {
+    method: "GET",
+    headers: p.auth ? { authorization: p.auth } : {},
+    setupRequest: (req: autocannon.Request) => {
+      const user = `u-${Math.floor(Math.random() * p.users)}`;
+      const context = Math.random() < 0.5 ? `&context=sku-${Math.floor(Math.random() * 500)}` : "";
+      req.path = `/v1/recommendations/${p.site}/${user}?limit=10${context}`;
+      return req;
+    },
+  };
 }
 
 const phase = JSON.parse(process.argv[2]!) as LoadPhase;

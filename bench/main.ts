@@ -5,7 +5,8 @@
  * what one beacon writes, freshness, per-event CPU, snippet sizes and cost, written to
  * bench/results/<date>.json, bench/results/latest.json, docs/PERFORMANCE.md and
  * docs/performance.svg. The smoke run writes .bench-dist/smoke.json only; `--only a,b` runs
- * some sections (phases, floor, disk, mix, rows, freshness, cpu, snippets) into .bench-dist/partial.json.
+ * some sections (rows, phases, mix, floor, disk, freshness, recs, cpu, snippets) into
+ * .bench-dist/partial.json, except `--only recs`, which writes bench/results/recs-<date>.json.
  *
  * Fails (exit 1) on errors (a non-2xx answer, an event that never shows up), never on numbers.
  */
@@ -17,10 +18,11 @@ import type { CostBreakdown, Counters } from "./cost";
 import { pushed, readBack, toLake, type LakeBucket, type Pushed } from "./freshness";
 import type { LoadResult } from "./load";
 import { markdown, spliceGenerated, svg } from "./report";
+import { recsPhases, type RecsBenchOptions, type RecsBenchResult } from "./recs";
 import { rowsProbe, type RowsProbe } from "./rows";
 import { DISTINCT_USERS, fixedPhase, floorPhases, HOT_USERS, mixPhase, SITE_SECRETS, SITES, type RunOptions } from "./phases";
 import { runLoad } from "./runner";
-import { ADMIN_TOKEN, ROOT, startCeiling, startCollector } from "./servers";
+import { ADMIN_TOKEN, ROOT, startCeiling, startCollector, type Server } from "./servers";
 import { snippetSizes, type SnippetSize } from "./snippets";
 import type { summary } from "./stats";
 import { computeTargets, type Targets } from "./targets";
@@ -84,6 +86,8 @@ export interface BenchResult {
   freshness: { flush: string; read_back: Summary; pushed: Pushed; lake: Summary } | null;
   cpu: { zod_jit: boolean; node: string; measure?: string; results: Record<string, { us_per_event: number; us_per_beacon: number; wall_p50_us_per_beacon?: number; p99_us_per_beacon: number; samples: number }>; around_the_beacon?: Record<string, number> } | null;
   snippets: SnippetSize[];
+  /** GET /v1/recommendations, and ingest with site-wide item statistics on and off (bench/recs.ts). */
+  recommendations: RecsBenchResult | null;
   targets: Targets;
 }
 
@@ -106,7 +110,41 @@ function cpuBench(): BenchResult["cpu"] {
 }
 
 
+/** Load errors of the recommendation phases, as failures of the run. */
+function recsFailures(r: RecsBenchResult): string[] {
+  const loads = [...r.ingest.map((x) => [`ingest, statistics ${x.stats}`, x.load] as const), ["GET /v1/recommendations", r.read.load] as const];
+  return loads.filter(([, l]) => l.non2xx || l.errors).map(([name, l]) => `${name}: ${l.ok} ok, ${l.non2xx} non-2xx ${JSON.stringify(l.status)}, ${l.errors} errors`);
+}
+
+async function recsOnly(): Promise<void> {
+  const started = new Date();
+  const m = machine();
+  log(`only the recommendation phases; ${m.cpus} × ${m.model}, load ${m.loadavg.map((x) => x.toFixed(1)).join("/")}; ${SECONDS} s phases, ${CONNECTIONS} connections`);
+  const ceiling = await startCeiling();
+  const shm = existsSync("/dev/shm") ? mkdtempSync("/dev/shm/edge-collector-bench-") : undefined;
+  try {
+    const r = await recsPhases(recsOptions(ceiling, shm, started));
+    for (const [k, t] of Object.entries(r.targets)) log(`target ${k}: ${t.target}: ${t.value} ${t.met ? "MET" : "MISSED"}`);
+    const dir = join(ROOT, "bench/results");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `recs-${started.toISOString().slice(0, 19).replace(/:/g, "")}Z.json`);
+    writeFileSync(file, JSON.stringify({ date: started.toISOString(), command: "npm run bench -- --only recs", machine: m, settings: { seconds: SECONDS, connections: CONNECTIONS, storage: shm ? "tmpfs" : "disk" }, recommendations: r }, null, 2));
+    log(`wrote ${file.slice(ROOT.length)}`);
+    const failures = recsFailures(r);
+    for (const f of failures) console.error(`[bench] ERROR ${f}`);
+    if (failures.length) process.exit(1);
+  } finally {
+    await ceiling.stop();
+    if (shm) rmSync(shm, { recursive: true, force: true });
+  }
+}
+
+function recsOptions(ceiling: Server, shm: string | undefined, started: Date): RecsBenchOptions {
+  return { seconds: SECONDS, connections: CONNECTIONS, ceiling, storageDir: shm, runId: `r-${started.getTime().toString(36)}`, log, onLog: (l) => (/error|failed/i.test(l) ? console.log(`[worker] ${l.slice(0, 300)}`) : undefined) };
+}
+
 async function main(): Promise<void> {
+  if (only?.size === 1 && only.has("recs")) return recsOnly();
   const started = new Date();
   const runTag = started.getTime().toString(36);
   const m = machine();
@@ -171,6 +209,12 @@ async function main(): Promise<void> {
       freshness = { flush: "FLUSH_INTERVAL_MS 5000, FLUSH_MAX_EVENTS 50, consumer max_batch_timeout 2 s", read_back: rb, pushed: pu, lake: lk };
     }
 
+    let recommendations: RecsBenchResult | null = null;
+    if (want("recs")) {
+      recommendations = await recsPhases(recsOptions(ceiling, shm, started));
+      failures.push(...recsFailures(recommendations));
+    }
+
     const cpu = want("cpu") ? cpuBench() : null;
     const snippets = want("snippets") && !smoke ? await snippetSizes(log) : [];
 
@@ -178,7 +222,7 @@ async function main(): Promise<void> {
       date: started.toISOString(),
       command: smoke ? "npm run bench:smoke" : only ? `npm run bench -- --only ${[...only].join(",")}` : "npm run bench",
       smoke,
-      sections: only ? [...only] : ["rows", "phases", "mix", "floor", ...(smoke ? [] : ["disk"]), "freshness", "cpu", ...(smoke ? [] : ["snippets"])],
+      sections: only ? [...only] : ["rows", "phases", "mix", "floor", ...(smoke ? [] : ["disk"]), "freshness", "recs", "cpu", ...(smoke ? [] : ["snippets"])],
       machine: { ...m, loadavg_end: os.loadavg() },
       settings: {
         seconds: SECONDS,
@@ -196,9 +240,10 @@ async function main(): Promise<void> {
       freshness,
       cpu,
       snippets,
+      recommendations,
       targets: {},
     };
-    result.targets = computeTargets(result);
+    result.targets = { ...computeTargets(result), ...(recommendations?.targets ?? {}) };
     for (const [k, t] of Object.entries(result.targets)) log(`target ${k}: ${t.target}: ${t.detail ?? t.value} ${t.met ? "MET" : "MISSED"}`);
 
     mkdirSync(join(ROOT, ".bench-dist"), { recursive: true });

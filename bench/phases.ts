@@ -87,7 +87,7 @@ export async function mixPhase(o: RunOptions, url: string, runId: string): Promi
   const timerEvents = counted.timer_events_in_messages;
   const accepted = counted.events_in_messages - timerEvents;
   if (accepted < answered) o.failures.push(`mix: ${answered} events answered as accepted, only ${accepted} reached the queue`);
-  const allRows = counted.profile_rows_written + counted.ledger_rows_written + counted.stats_rows_written;
+  const allRows = counted.profile_rows_written + counted.ledger_rows_written + counted.stats_rows_written + (counted.items_rows_written ?? 0);
   const r: MixResult = {
     settings,
     load,

@@ -35,7 +35,7 @@ export function markdown(r: BenchResult): string {
     const q = x.load.mix?.requests ?? {};
     L.push(`| ${f(x.load.rps)} | ${f(x.load.events_per_s)} | ${f(x.load.latency_ms.p50)} | ${f(x.load.latency_ms.p99)} | ${f(q.new ?? 0)} / ${f(q.returning ?? 0)} / ${f(q.session ?? 0)} / ${f(q.server ?? 0)} | ${f(x.accepted_events)} | ${f(x.timer_events)} | **${f(x.rows_per_event, 2)}** | ${usd(x.cost.measured.with_storage_usd_per_million)} | ${usd(x.cost.naive.with_storage_usd_per_million)} | **${(x.cost.measured.with_storage_usd_per_million / x.cost.naive.with_storage_usd_per_million).toFixed(2)}** |`);
     L.push("");
-    L.push(`Rows written by table: ${tables(c.rows_by_table)} (user objects ran ${f(c.profile_statements)} SQL statements for ${f(c.profile_requests)} ingest calls, ${f(c.profile_alarms)} alarms).`);
+    L.push(`Rows written by table (user, ledger, metrics and item-statistics objects): ${tables(c.rows_by_table)} (user objects ran ${f(c.profile_statements)} SQL statements for ${f(c.profile_requests)} ingest calls, ${f(c.profile_alarms)} alarms).`);
     L.push("");
     L.push("| item | count | $ per million events |");
     L.push("|---|---:|---:|");
@@ -47,9 +47,11 @@ export function markdown(r: BenchResult): string {
     L.push("");
     L.push("### What one beacon writes (sent alone, followed until its events are in R2)");
     L.push("");
-    L.push("| beacon | visitor | ingest: rows (statements) | ingest rows by table | in all: user rows | ledger rows | metrics rows | alarms set / run | queue messages | rows by table, in all |");
-    L.push("|---|---|---:|---|---:|---:|---:|---:|---:|---|");
-    for (const p of r.rows) L.push(`| ${p.events} event${p.events > 1 ? "s" : ""} | ${p.visitor} | ${f(p.ingest.rows)} (${f(p.ingest.statements)}) | ${tables(p.ingest.by_table)} | ${f(p.total.user_rows)} | ${f(p.total.ledger_rows)} | ${f(p.total.stats_rows)} | ${f(p.total.alarm_sets)} / ${f(p.total.alarms_run)} | ${f(p.total.queue_messages)} | ${tables(p.total.by_table)} |`);
+    L.push("The user object's rows are its own; ledger, metrics and item-statistics rows are what those shared objects wrote while the beacon went through (alone, their worst case).");
+    L.push("");
+    L.push("| beacon | visitor | ingest: rows (statements) | ingest rows by table | user object in all: rows (statements) | its setAlarm calls | ledger rows | metrics rows | item-statistics rows | queue messages | rows by table, in all |");
+    L.push("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|");
+    for (const p of r.rows) L.push(`| ${p.events} event${p.events > 1 ? "s" : ""} | ${p.visitor} | ${f(p.ingest.rows)} (${f(p.ingest.statements)}) | ${tables(p.ingest.by_table)} | ${f(p.total.user_rows)} (${f(p.total.statements)}) | ${f(p.total.alarm_sets)} | ${f(p.total.ledger_rows)} | ${f(p.total.stats_rows)} | ${f(p.total.items_rows)} | ${f(p.total.queue_messages)} | ${tables(p.total.by_table)} |`);
   }
 
   if (r.phases.length) {
@@ -59,7 +61,7 @@ export function markdown(r: BenchResult): string {
     L.push("| events/beacon | users | req/s | events/s | p50 ms | p99 ms | ceiling req/s | ceiling p99 ms | req/s vs ceiling | rows/event | non-2xx |");
     L.push("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const p of r.phases) {
-      const rows = p.counters ? (p.counters.profile_rows_written + p.counters.ledger_rows_written + p.counters.stats_rows_written) / Math.max(1, p.cost?.measured.events ?? 0) : NaN;
+      const rows = p.counters ? (p.counters.profile_rows_written + p.counters.ledger_rows_written + p.counters.stats_rows_written + (p.counters.items_rows_written ?? 0)) / Math.max(1, p.cost?.measured.events ?? 0) : NaN;
       L.push(`| ${p.events} | ${p.users_label} | ${f(p.load.rps)} | ${f(p.load.events_per_s)} | ${f(p.load.latency_ms.p50)} | ${f(p.load.latency_ms.p99)} | ${f(p.ceiling.rps)} | ${f(p.ceiling.latency_ms.p99)} | ${pct(p.ratio_rps)} | ${f(rows, 2)} | ${p.load.non2xx + p.load.errors} |`);
     }
   }
@@ -112,6 +114,7 @@ export function markdown(r: BenchResult): string {
     L.push("|---|---|---|---:|---:|");
     for (const s of r.snippets) L.push(`| ${s.name} | ${s.version ?? "–"} | ${s.file}${s.note ? ` (${s.note})` : ""} | ${f(s.raw_bytes)} | ${f(s.gzip_bytes)} |`);
   }
+  if (r.recommendations) L.push("", ...recsMarkdown(r.recommendations));
   if (r.phases.some((p) => p.cost)) {
     L.push("");
     L.push("### Cost per million accepted events, fixed beacons (Workers Paid list prices, beyond included amounts)");
@@ -126,6 +129,21 @@ export function markdown(r: BenchResult): string {
     }
   }
   return L.join("\n");
+}
+
+/** The recommendation phases (bench/recs.ts). */
+export function recsMarkdown(x: NonNullable<BenchResult["recommendations"]>): string[] {
+  const L: string[] = [];
+  L.push("### Recommendations and site-wide item statistics");
+  L.push("");
+  L.push("| phase | req/s | p50 ms | p99 ms | vs ceiling | $ per million (with rows) |");
+  L.push("|---|---:|---:|---:|---:|---:|");
+  for (const i of x.ingest) L.push(`| ingest, 10 ev/beacon, statistics ${i.stats} | ${f(i.load.rps)} | ${f(i.load.latency_ms.p50)} | ${f(i.load.latency_ms.p99)} | – | ${usd(i.cost.with_storage_usd_per_million)} per M events |`);
+  const rd = x.read;
+  L.push(`| GET /v1/recommendations (${f(rd.users)} users) | ${f(rd.load.rps)} | ${f(rd.load.latency_ms.p50)} | ${f(rd.load.latency_ms.p99)} | ${pct(rd.ratio_rps)} (ceiling p99 ${f(rd.ceiling.latency_ms.p99)} ms) | ${usd(rd.cost.with_storage_usd_per_million)} per M requests |`);
+  L.push("");
+  L.push(`Ingest with statistics on vs off: ${(x.ingest_rps.change * 100).toFixed(1)}% req/s (median of three alternating pairs: ${x.ingest_rps.pairs.map((p) => `${(p * 100).toFixed(1)}%`).join(", ")}).`);
+  return L;
 }
 
 /** Horizontal bars: req/s of each 10-event phase and the mix as a share of the floor, with the 70% target line. */

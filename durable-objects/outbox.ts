@@ -7,9 +7,10 @@
  * the lake ledger writes it once.
  *
  * When: the first records after a quiet interval are sent at once, after the transaction that
- * took them (the answer does not wait for the queue); records that arrive within
- * FLUSH_INTERVAL_MS of the last flush wait for its end (a timer), or go at FLUSH_MAX_EVENTS. A
- * failed send keeps the chunks and retries with exponential backoff (backoff.ts).
+ * took them (the answer does not wait for the queue), with a flush timer SAFETY_MS later in
+ * case the object stops first; records that arrive within FLUSH_INTERVAL_MS of the last flush
+ * wait for its end (a timer), or go at FLUSH_MAX_EVENTS. A failed send keeps the chunks and
+ * retries with exponential backoff (backoff.ts).
  *
  * Rows: a sent chunk leaves the state row with the row's next write (a beacon, an alarm), not
  * with a write of its own; if the object restarts before that, the chunk is sent again under
@@ -25,6 +26,12 @@ import type { Schedule } from "./schedule";
 import type { Chunk, StateRow } from "./state-row";
 import type { Tuning } from "./tuning";
 
+/** A chunk ready to send: its Queue message body and its size in bytes. */
+export interface PendingChunk {
+  bytes: number;
+  body: FlushChunk;
+}
+
 export interface FlushResult {
   sent: number;
   remaining: number;
@@ -35,6 +42,8 @@ const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 5 * 60_000;
 const CHUNK_MAX_BYTES = MAX_MESSAGE_BYTES - 1024;
 const INLINE_MAX_BYTES = 256 * 1024;
+/** How long after a transaction its chunks are sent by the alarm if the object stopped before it sent them. */
+export const SAFETY_MS = 30_000;
 const BUFFER_DDL = "CREATE TABLE IF NOT EXISTS buffer (seq INTEGER PRIMARY KEY, chunk TEXT NOT NULL, n INTEGER NOT NULL, bytes INTEGER NOT NULL, rec TEXT NOT NULL)";
 
 type Pending = Chunk & { spilled?: boolean };
@@ -131,7 +140,14 @@ export class Outbox {
     const retry = this.schedule.due("flush");
     if (this.state.get().attempt > 0 && retry !== undefined) return "later"; // backing off: keep the retry time
     const full = n >= this.cfg.flushMaxEvents;
-    if (!this.inflight && (full || now - this.lastFlushAt >= this.cfg.flushIntervalMs)) return "now";
+    if (!this.inflight && (full || now - this.lastFlushAt >= this.cfg.flushIntervalMs)) {
+      // Sent right after this transaction; should the object stop before the queue took it, the
+      // alarm sends it then. In the same row write, and the alarm rarely has to move for it:
+      // it is usually set already (a session's end), and the timer leaves memory once sent.
+      const safety = now + Math.max(SAFETY_MS, this.cfg.flushIntervalMs);
+      if (retry === undefined || retry > safety) this.schedule.set("flush", safety);
+      return "now";
+    }
     const at = full ? now : Math.max(now, this.lastFlushAt + this.cfg.flushIntervalMs);
     if (retry === undefined || retry > at) this.schedule.set("flush", at);
     return "later";
@@ -188,9 +204,12 @@ export class Outbox {
 
   // --- the flush (after an ingest, or from the alarm) ----------------------------------------
 
-  /** One flush at a time; a call during one waits for it, then sends what is left. */
-  flush(site: string): Promise<FlushResult> {
-    const run = (this.inflight ?? Promise.resolve()).catch(() => {}).then(() => this.flushOnce(site));
+  /**
+   * One flush at a time; a call during one waits for it, then sends what is left. `decorate`
+   * may add to each chunk's body (and bytes) before sending: site-wide item statistics.
+   */
+  flush(site: string, decorate: (chunks: PendingChunk[]) => PendingChunk[] = (c) => c): Promise<FlushResult> {
+    const run = (this.inflight ?? Promise.resolve()).catch(() => {}).then(() => this.flushOnce(site, decorate));
     this.inflight = run;
     void run.finally(() => {
       if (this.inflight === run) this.inflight = null;
@@ -198,25 +217,27 @@ export class Outbox {
     return run;
   }
 
-  private async flushOnce(site: string): Promise<FlushResult> {
+  private async flushOnce(site: string, decorate: (chunks: PendingChunk[]) => PendingChunk[]): Promise<FlushResult> {
     const startedMs = Date.now();
     // From here on the chunks are fixed: what arrives now starts a new chunk.
     this.open = null;
     this.lastFlushAt = startedMs;
     const pending = this.pending();
     let sent = 0;
-    for (const group of splitBySize(pending, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES)) {
+    const spilled = new Set(pending.filter((c) => c.spilled).map((c) => c.id));
+    const bodies = decorate(pending.map((c) => ({ bytes: c.bytes, body: { v: 1, chunk: c.id, site, records: c.records } satisfies FlushChunk })));
+    for (const group of splitBySize(bodies, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES)) {
       try {
-        await this.queue.sendBatch(group.map((c) => ({ body: { v: 1, chunk: c.id, site, records: c.records } satisfies FlushChunk, contentType: "json" as const })));
+        await this.queue.sendBatch(group.map((c) => ({ body: c.body, contentType: "json" as const })));
       } catch (e) {
         return this.retryLater(sent, (e as Error).message);
       }
       // A crash before the row's next write makes the object send these again, same ids.
-      for (const c of group) {
-        this.sent.add(c.id);
-        if (c.spilled) this.state.sql.exec("DELETE FROM buffer WHERE chunk = ?", c.id);
+      for (const { body } of group) {
+        this.sent.add(body.chunk);
+        if (spilled.has(body.chunk)) this.state.sql.exec("DELETE FROM buffer WHERE chunk = ?", body.chunk);
       }
-      sent += group.reduce((n, c) => n + c.n, 0);
+      sent += group.reduce((n, c) => n + c.body.records.length, 0);
     }
     const doc = this.state.get();
     if (doc.attempt !== 0) {

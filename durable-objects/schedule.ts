@@ -8,6 +8,7 @@
  * on), and is set again then. A session's end moves with every beacon, but the alarm follows
  * it once per firing instead of once per beacon.
  */
+import { alarmTime } from "../schemas";
 import type { StateRow, TimerKey } from "./state-row";
 
 export type { TimerKey };
@@ -66,10 +67,10 @@ export class Schedule {
     this.current = null;
   }
 
-  /** The single alarm: set when the earliest timer needs it sooner (or none is set). */
+  /** The single alarm: set when the earliest timer needs it sooner (or none is set); clamped (schemas/time.ts): never NaN, never before now, at most 400 days ahead. */
   async arm(): Promise<void> {
     const times = Object.values(this.state.get().timers);
-    const next = times.length ? Math.min(...times) : null;
+    const next = times.length ? alarmTime(Math.min(...times), Date.now()) : null;
     if (this.current === undefined) this.current = await this.storage.getAlarm();
     if (next === null) {
       if (this.current !== null) await this.storage.deleteAlarm();

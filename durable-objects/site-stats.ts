@@ -9,6 +9,7 @@
  * `add` holding its entries, the oldest rows deleted once TAIL_MAX entries are newer.
  */
 import { DurableObject } from "cloudflare:workers";
+import { alarmTime } from "../schemas";
 import { mergeInto, type Tree } from "./lib/metric-tree";
 
 /** Kept 26 h after the hour ends: a 24 h window always finds all its minutes. */
@@ -54,7 +55,7 @@ export class SiteStats extends DurableObject<Env> {
       }
       if (tail.length) this.appendTail(now, tail.slice(-TAIL_MAX));
     });
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm((hour + 1) * 3_600_000 + RETENTION_MS);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(alarmTime((hour + 1) * 3_600_000 + RETENTION_MS, now));
   }
 
   async rows(): Promise<Record<string, Tree>> {

@@ -21,35 +21,23 @@ import { HOLD_MAX_AGE_MS, type ConsentState } from "./consent";
 import { log } from "./lib/log";
 import { admitByConsent, botGuard, botStateOf, consentOf } from "./guards";
 import { adoptMerges, collectMerges, type MergeSnapshot } from "./identity-merge";
+import { withItemDeltas } from "./items/covisit";
+import { rankingInput, type RankingInput } from "./items/ranking-input";
+import { itemTuning } from "./items/tuning";
 import { Outbox, type FlushResult } from "./outbox";
-import { applyEvent, emptyProfile, viewProfile, type Profile, type ProfileView } from "./profile";
+import { applyEvent, emptyProfile, viewProfile, type Profile } from "./profile";
 import { Schedule } from "./schedule";
 import { profileStub } from "./stub";
 import { Subscribers } from "./subscribers";
 import { dueTimerEvents, timerConfig, timerRecord, timersOf, type TimerConfig } from "./timers";
 import { tuning, type Tuning } from "./tuning";
 import { UserStore } from "./user-store";
+import type { BeaconOptions, IngestResult, LiveProfileView } from "./user-types";
 import { eraseUser, exportUser, type ErasureResult, type UserParts } from "./user-erasure";
 
 export type { ErasureResult, FlushResult, MergeSnapshot };
 
-export interface IngestResult {
-  accepted: number;
-  duplicates: number;
-  duplicate_ids: string[];
-}
-
-/** How a beacon reaches this object (the worker's own options are in worker/ingest.ts). */
-export interface BeaconOptions {
-  /** Set when an anonymous object that was merged into this user forwards its beacon. */
-  forwardedFrom?: string;
-  hops?: number;
-  /** The beacon's consent, for sites with consent_mode "required" (consent.ts). */
-  consent?: ConsentState;
-}
-
-/** The profile as readers and subscribers get it: the pure view plus bot and consent state. */
-export type LiveProfileView = ProfileView & { bot: { score: number; reasons: string[] }; consent: { state: ConsentState; held_events: number } };
+export type { BeaconOptions, IngestResult, LiveProfileView };
 
 const PRUNE_EVERY_MS = 3_600_000;
 const MAX_HOPS = 1;
@@ -184,6 +172,14 @@ export class UserProfile extends DurableObject<Env> {
     return this.view();
   }
 
+  /** Only what recommendations rank with (items/ranking-input.ts); null without a profile. */
+  async rankingInput(): Promise<RankingInput | null> {
+    const into = this.store.meta("merged_into");
+    if (into) return profileStub(this.env, this.store.meta("site")!, into).rankingInput();
+    const p = this.store.profile();
+    return p ? rankingInput(p, Date.now(), this.cfg.halfLifeMs) : null;
+  }
+
   /** GET <anything>/stream?site=&id= with or without `Upgrade: websocket`. */
   override async fetch(req: Request): Promise<Response> {
     const url = new URL(req.url);
@@ -246,8 +242,10 @@ export class UserProfile extends DurableObject<Env> {
     await this.schedule.arm();
   }
 
-  async flush(): Promise<FlushResult> {
-    return this.outbox.flush(this.store.meta("site") ?? "unknown");
+  async flush(site = this.store.meta("site") ?? "unknown"): Promise<FlushResult> {
+    // Site-wide item statistics ride along with each chunk (items/covisit.ts).
+    const items = itemTuning(this.env).enabled;
+    return this.outbox.flush(site, (chunks) => withItemDeltas(chunks, this.store.profile(), items));
   }
 
   /** Timer events due at `at`: applied to the profile and buffered like any event. */
@@ -303,7 +301,7 @@ export class UserProfile extends DurableObject<Env> {
   private flushIfDue(site: string): void {
     if (!this.flushDue) return;
     this.flushDue = false;
-    this.ctx.waitUntil(this.outbox.flush(site).catch((e) => log("flush failed", { error: (e as Error).message })));
+    this.ctx.waitUntil(this.flush(site).catch((e) => log("flush failed", { error: (e as Error).message })));
   }
 
   private planPrune(now: number): void {

@@ -2,4 +2,6 @@ export * from "./events";
 export * from "./envelope";
 export * from "./record";
 export * from "./sites";
+export * from "./catalog";
+export * from "./time";
 export * from "./packed";

@@ -25,6 +25,8 @@ export const siteConfigSchema = strictObject({
   browser_key: writeKey.optional(),
   /** "required": events of a user without consent are held in their object until granted (then released) or denied (then purged). */
   consent_mode: oneOf(["off", "required"]).default("off"),
+  /** Consent categories of the browser SDKs (Segment, RudderStack) that must all be granted; unset: any granted category grants (worker/lib/sdk-consent.ts). */
+  consent_categories: array(string().min(1).max(64)).min(1).max(50).optional(),
   /** What a behavioural bot score at or over bot_threshold does: flag the events (bot_score in the lake) or drop them. */
   bot_action: oneOf(["flag", "drop"]).default("flag"),
   bot_threshold: number().int().min(1).max(100).default(70),
@@ -33,6 +35,12 @@ export const siteConfigSchema = strictObject({
 export const siteSecretsSchema = strictObject({
   /** Secret keys for servers: user_id is trusted, timestamps are kept as sent. Several allow rotation. */
   server_keys: array(writeKey).max(10).optional(),
+  /**
+   * Read-only keys for the site's backend (`Authorization: Bearer <key>`): GET this site's
+   * profiles, profile streams, recommendations and catalogue, nothing else (worker/access/).
+   * Several allow rotation.
+   */
+  read_keys: array(writeKey).max(10).optional(),
   /** Key for user_id_sig = hex HMAC-SHA256(identity_secret, user_id) (worker/lib/identity.ts). */
   identity_secret: string().min(16).max(256).optional(),
 });

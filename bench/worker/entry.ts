@@ -7,10 +7,19 @@
  * Nothing here is part of the deployed worker: wrangler.toml's main is worker/index.ts.
  */
 import collector from "../../worker/index";
-import { LakeLedger as RealLedger, SiteStats as RealStats, UserProfile as RealProfile } from "../../worker/index";
+import { ItemStats as RealItems, ItemTrends as RealTrends, LakeLedger as RealLedger, SiteStats as RealStats, UserProfile as RealProfile } from "../../worker/index";
+import { parseRecQuery } from "../../worker/recs/query";
+import { ALL_SIGNALS, type Signals } from "../../worker/recs/rank";
+import { recommend } from "../../worker/recs/recommend";
 import { emptyCounters, queueOps, tableOf, type Counters } from "../cost";
 
 let counters: Counters = emptyCounters();
+/** Per user object (by id): what it wrote, for bench/rows.ts (exact, whatever else runs meanwhile). */
+type ObjectRows = { rows: number; statements: number; alarm_sets: number; by_table: Record<string, number> };
+const perObject = new Map<string, ObjectRows>();
+/** Write RPCs per item object (`items <site>:<shard>`, `trends <site>`): the busiest object's rate. */
+const objectWrites: Record<string, number> = {};
+const wrote = (name: string) => (objectWrites[name] = (objectWrites[name] ?? 0) + 1);
 
 /**
  * Sums `rowsWritten` of each statement: the number Cloudflare bills SQLite storage by. A cursor
@@ -46,9 +55,9 @@ function countingSql(sql: SqlStorage, add: (rows: number, table: string) => void
  * written (as billed). The state itself must stay the runtime's (the base class checks it),
  * so the counted functions are set on its storage instance.
  */
-function countingCtx(ctx: DurableObjectState, add: (rows: number, table: string) => void, user: boolean): DurableObjectState {
+function countingCtx(ctx: DurableObjectState, add: (rows: number, table: string) => void, user: boolean, statement?: () => void): DurableObjectState {
   const storage = ctx.storage;
-  const sql = countingSql(storage.sql, add, user ? () => (counters.profile_statements += 1) : undefined);
+  const sql = countingSql(storage.sql, add, user ? () => ((counters.profile_statements += 1), statement?.()) : undefined);
   const setAlarm = storage.setAlarm.bind(storage);
   const deleteAlarm = storage.deleteAlarm.bind(storage);
   Object.defineProperty(storage, "sql", { value: sql, configurable: true });
@@ -77,11 +86,17 @@ const byTable = (prefix: string, n: number, table: string) => {
 
 export class UserProfile extends RealProfile {
   constructor(ctx: DurableObjectState, env: Env) {
+    const id = ctx.id.toString();
+    const mine = (): ObjectRows => perObject.get(id) ?? perObject.set(id, { rows: 0, statements: 0, alarm_sets: 0, by_table: {} }).get(id)!;
     super(
       countingCtx(ctx, (n, t) => {
         counters.profile_rows_written += n;
         byTable("user", n, t);
-      }, true),
+        const o = mine();
+        o.rows += n;
+        o.by_table[t] = (o.by_table[t] ?? 0) + n;
+        if (t === "alarm") o.alarm_sets += 1;
+      }, true, () => (mine().statements += 1)),
       env,
     );
   }
@@ -93,10 +108,70 @@ export class UserProfile extends RealProfile {
     counters.profile_reads += 1;
     return super.getProfile();
   }
+  override async rankingInput() {
+    counters.profile_reads += 1;
+    return super.rankingInput();
+  }
   override async alarm() {
     counters.profile_alarms += 1;
     return super.alarm();
   }
+}
+
+const itemRows = (n: number, t: string) => {
+  counters.items_rows_written += n;
+  byTable("items", n, t);
+};
+
+export class ItemStats extends RealItems {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(countingCtx(ctx, itemRows, false), env);
+  }
+  override async apply(...a: Parameters<RealItems["apply"]>) {
+    counters.items_requests += 1;
+    wrote(`items ${a[0].site}:${a[0].shard}`);
+    return super.apply(...a);
+  }
+  override async read(...a: Parameters<RealItems["read"]>) {
+    counters.items_requests += 1;
+    return super.read(...a);
+  }
+  override async upsertCatalog(...a: Parameters<RealItems["upsertCatalog"]>) {
+    counters.items_requests += 1;
+    return super.upsertCatalog(...a);
+  }
+  override async alarm() {
+    counters.items_requests += 1; // the write-back (billed like a request)
+    return super.alarm();
+  }
+}
+
+export class ItemTrends extends RealTrends {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(countingCtx(ctx, itemRows, false), env);
+  }
+  override async apply(...a: Parameters<RealTrends["apply"]>) {
+    counters.items_requests += 1;
+    wrote(`trends ${a[0].site}`);
+    return super.apply(...a);
+  }
+  override async lists(...a: Parameters<RealTrends["lists"]>) {
+    counters.items_requests += 1;
+    return super.lists(...a);
+  }
+}
+
+/**
+ * GET /__bench/recommend/:site/:id?<the route's query>&without=covisit,affinity,trending:
+ * recommend() with signals switched off, for the eval's ablation (no access check: bench only).
+ */
+async function benchRecommend(url: URL, env: Env): Promise<Response> {
+  const [site, id] = url.pathname.split("/").slice(3).map(decodeURIComponent);
+  const q = parseRecQuery(url.searchParams);
+  if (!site || !id || !q.ok) return Response.json({ error: "bad bench query" }, { status: 400 });
+  const off = new Set((url.searchParams.get("without") ?? "").split(","));
+  const signals: Signals = { ...ALL_SIGNALS, covisit: !off.has("covisit"), affinity: !off.has("affinity"), trending: !off.has("trending") };
+  return Response.json(await recommend(env, site, id, q.value, signals));
 }
 
 export class LakeLedger extends RealLedger {
@@ -155,6 +230,15 @@ function withoutObjects(env: Env): Env {
 const handler: ExportedHandler<Env> = {
   async fetch(req, env, ctx) {
     const url = new URL(req.url);
+    if (url.pathname === "/__bench/objects") return Response.json(objectWrites);
+    if (url.pathname === "/__bench/object") {
+      const id = env.PROFILES.idFromName(`${url.searchParams.get("site")}:${url.searchParams.get("id")}`).toString();
+      return Response.json(perObject.get(id) ?? { rows: 0, statements: 0, alarm_sets: 0, by_table: {} });
+    }
+    if (url.pathname.startsWith("/__bench/recommend/")) {
+      counters.worker_requests += 1;
+      return benchRecommend(url, env);
+    }
     if (url.pathname === "/__bench/counters") {
       if (req.method === "DELETE") counters = emptyCounters();
       return Response.json(counters);
@@ -193,4 +277,5 @@ export class SiteStats extends RealStats {
     return super.add(...a);
   }
 }
+export { LakeManifest, PurgeLedger } from "../../worker/index";
 export default handler;

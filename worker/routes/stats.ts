@@ -1,17 +1,18 @@
 /**
  * Operator reads of the metrics window (admin token):
  *   GET /v1/admin/stats            the sites there are stats for
- *   GET /v1/admin/stats/:site      per-minute series and totals (?minutes=60, up to 1500)
+ *   GET /v1/admin/stats/:site      per-minute series and totals (?minutes=60, up to 1500), lake purge progress
  *   GET /v1/admin/tail/:site       Server-Sent Events: the newest stored events, live
  */
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { TailEntry } from "../../durable-objects/site-stats";
+import { purgeLedger } from "../lake/purge";
 import { hourOfMinute, minuteOf } from "../../durable-objects/lib/metric-tree";
 import { statsStub } from "../metrics/report";
 import { statsView } from "../metrics/series";
 import { mergeInto, type Tree } from "../../durable-objects/lib/metric-tree";
-import { adminAuth } from "../middleware/admin-auth";
+import { access } from "../access";
 import { UNATTRIBUTED } from "../middleware/observe";
 import { sites } from "../sites";
 import { unknownSite } from "../answers";
@@ -22,16 +23,15 @@ export const TAIL_STREAM_MS = 5 * 60_000;
 export const TAIL_POLL_MS = 1_000;
 
 export const stats = new Hono<{ Bindings: Env }>();
-stats.use("*", adminAuth);
 
 function siteIds(env: Env): string[] {
   return Object.keys(JSON.parse(env.SITES ?? "{}") as Record<string, unknown>).filter((id) => sites(env).get(id));
 }
 const known = (env: Env, site: string) => site === UNATTRIBUTED || !!sites(env).get(site);
 
-stats.get("/stats", (c) => c.json({ sites: siteIds(c.env), unattributed: UNATTRIBUTED }));
+stats.get("/stats", access("stats.read"), (c) => c.json({ sites: siteIds(c.env), unattributed: UNATTRIBUTED }));
 
-stats.get("/stats/:site", async (c) => {
+stats.get("/stats/:site", access("stats.read"), async (c) => {
   const site = c.req.param("site");
   if (!known(c.env, site)) return unknownSite(c, site, "read");
   const raw = c.req.query("minutes");
@@ -45,10 +45,12 @@ stats.get("/stats/:site", async (c) => {
     for (const [m, r] of Object.entries(part)) rows[m] = mergeInto(rows[m] ?? {}, r);
   }
   c.header("Cache-Control", "no-store");
-  return c.json(statsView(site, rows, now, minutes));
+  // The lake purge's progress for this site (erasures applied to the lake, pending ones, the scan in progress).
+  const purge = site === UNATTRIBUTED ? null : await purgeLedger(c.env).status(site);
+  return c.json({ ...statsView(site, rows, now, minutes), purge });
 });
 
-stats.get("/tail/:site", async (c) => {
+stats.get("/tail/:site", access("tail.read"), async (c) => {
   const site = c.req.param("site");
   if (!sites(c.env).get(site)) return unknownSite(c, site, "read");
   const env = c.env;
