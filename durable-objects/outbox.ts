@@ -81,10 +81,23 @@ export class Outbox {
     this.staged = [];
   }
 
+  /** Chunks the queue took that the row on disk still holds. */
+  sentInRow(): boolean {
+    return this.sent.size > 0 && this.state.get().outbox.some((c) => this.sent.has(c.id));
+  }
+
+  /** Inside a transaction: chunks the queue took leave the row (it is written anyway, or now). */
+  dropSent(): void {
+    const doc = this.state.get();
+    if (!this.sentInRow()) return;
+    doc.outbox = doc.outbox.filter((c) => !this.sent.has(c.id));
+    this.state.touch();
+    this.sent.clear();
+  }
+
   /** Staged records join the open chunk or start new ones (split under the message size). */
   commitStaged(): void {
     const doc = this.state.get();
-    // Chunks the queue took leave the row now, since it is written anyway.
     if (this.sent.size) doc.outbox = doc.outbox.filter((c) => !this.sent.has(c.id));
     if (this.sent.size > 1000) this.sent.clear();
     const staged = this.staged;
