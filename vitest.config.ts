@@ -23,8 +23,9 @@ const SITE_SECRETS = JSON.stringify({
 });
 
 /** A project whose tests run inside workerd against this wrangler.toml, with test bindings on top. */
-function workerd(bindings: Record<string, string>, extra: { ratelimits?: Record<string, { namespace_id: string; simple: { limit: number; period: 10 | 60 } }> } = {}) {
+function workerd(bindings: Record<string, string>, extra: { ratelimits?: Record<string, { namespace_id: string; simple: { limit: number; period: 10 | 60 } }> } = {}, main?: string) {
   return cloudflareTest({
+    ...(main ? { main } : {}),
     wrangler: { configPath: "./wrangler.toml" },
     miniflare: { bindings: { ADMIN_TOKEN: "test-admin-token", SITES, ...bindings }, ...extra },
   });
@@ -56,8 +57,8 @@ export default defineConfig({
         },
       },
       {
-        // The same worker with faults injected into its bindings (worker/faults.ts).
-        plugins: [workerd({ FLUSH_INTERVAL_MS: "300", FAULTS: JSON.stringify({ queue_send: 0.2, flush_crash_after_send: 0.1, r2_put: 0.1, consumer_crash_after_put: 0.05 }) })],
+        // The same worker and objects, their Queue and R2 bindings wrapped to fail (test/chaos/entry.ts).
+        plugins: [workerd({ FLUSH_INTERVAL_MS: "300" }, {}, "./test/chaos/entry.ts")],
         test: { name: "chaos", include: ["test/chaos/**/*.test.ts"], testTimeout: 600_000 },
       },
       // The browser snippet's logic, in Node (browser globals are set up per test).

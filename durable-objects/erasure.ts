@@ -1,5 +1,5 @@
-/** Erasure helpers, pure: the deletion record's key and shape, and the tombstone hash of an event id. */
-import { createHash } from "node:crypto";
+/** Erasure helpers, pure: the deletion record's shape (its key is in lib/lake-keys.ts) and the tombstone hash of an event id. */
+import { sha256HexSync } from "./lib/hash";
 
 /** Written to the lake on erasure: who was erased and when; never any profile content. */
 export interface ErasureRecord {
@@ -11,13 +11,7 @@ export interface ErasureRecord {
   requested_at: string;
 }
 
-/** deletions/site=<site>/dt=YYYY-MM-DD/<id>-<YYYYMMDDTHHMMSSmmm>.json (the id URI-encoded). */
-export function erasureKey(site: string, id: string, requestedAt: string): string {
-  const stamp = requestedAt.replace(/[-:.Z]/g, "");
-  return `deletions/site=${site}/dt=${requestedAt.slice(0, 10)}/${encodeURIComponent(id)}-${stamp}.json`;
-}
-
 /** What an erased object keeps of an event id until the dedup TTL ends: a SHA-256 prefix. */
 export function tombstoneHash(eventId: string): string {
-  return createHash("sha256").update(eventId).digest("hex").slice(0, 32);
+  return sha256HexSync(eventId, 32);
 }

@@ -10,7 +10,6 @@
  * After the put: `commit` (or `release` when the put failed).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../worker/env";
 
 export const CLAIM_LEASE_MS = 2 * 60_000;
 /** Queue messages live at most 4 days; DO buffers can wait longer through an outage. */

@@ -6,8 +6,7 @@
  * after its hour ends, so the window is bounded to a little over a day.
  */
 import { DurableObject } from "cloudflare:workers";
-import { mergeInto, type Tree } from "../worker/metrics/tree";
-import type { Env } from "../worker/env";
+import { mergeInto, type Tree } from "./lib/metric-tree";
 
 /** Kept 26 h after the hour ends: a 24 h window always finds all its minutes. */
 export const RETENTION_MS = 26 * 3_600_000;

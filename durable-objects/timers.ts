@@ -8,7 +8,7 @@
  * Event ids are derived from what the event is about (site, owner, session id + start, cart
  * change time): a re-run alarm makes the same id, which the object's dedup drops.
  */
-import { createHash } from "node:crypto";
+import { sha256HexSync } from "./lib/hash";
 import type { StoredRecord } from "../schemas";
 import type { Profile, SessionStats } from "./profile";
 
@@ -29,7 +29,7 @@ export interface TimerEvent {
 
 /** 128-bit hex digest, for ids that must be the same every time they are made. */
 export function stableId(prefix: string, ...parts: string[]): string {
-  return `${prefix}-${createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 32)}`;
+  return `${prefix}-${sha256HexSync(parts.join("\u0000"), 32)}`;
 }
 
 export function sessionEndDue(p: Profile, cfg: TimerConfig): number | null {

@@ -1,5 +1,9 @@
-/** Site configuration, read from the SITES variable (JSON) in wrangler.toml. */
+/**
+ * Site configuration: the SITES variable (JSON, wrangler.toml) and the SITE_SECRETS secret,
+ * validated, with their defaults, parsed once per isolate. Errors name the field, never a secret.
+ */
 import { array, boolean, enum as oneOf, number, record, strictObject, string, type z } from "zod";
+import { compileOrigins, type OriginMatcher } from "./origin";
 
 export const originPattern = string()
   .regex(/^https?:\/\/[A-Za-z0-9.*-]+(:(\d+|\*))?$/, "expected an origin such as https://shop.example, https://*.shop.example or http://localhost:*");
@@ -37,3 +41,71 @@ export const sitesSchema = record(string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), 
 export type SiteConfig = z.infer<typeof siteConfigSchema>;
 export type Sites = z.infer<typeof sitesSchema>;
 export type SiteSecrets = z.infer<typeof siteSecretsSchema>;
+
+/** The variables the registry reads (a subset of the worker's Env). */
+export interface SiteVars {
+  SITES?: string;
+  SITE_SECRETS?: string;
+}
+
+export interface Site extends SiteConfig {
+  id: string;
+  allows: OriginMatcher;
+}
+export interface SiteRegistry {
+  get(id: string): Site | undefined;
+  /** The site's settings, or the defaults when the site is unknown (objects outliving a config change). */
+  settings(id: string | null | undefined): SiteConfig;
+  /** True when any site allows this origin (used for preflights, which carry no body). */
+  anyAllows(origin: string): boolean;
+  ids(): string[];
+}
+
+const DEFAULTS: SiteConfig = siteConfigSchema.parse({});
+const issues = (e: z.ZodError, show: "message" | "code") => e.issues.map((i) => `${i.path.join(".")}: ${i[show]}`).join("; ");
+let cached: { raw: string; reg: SiteRegistry } | undefined;
+
+export function sites(vars: SiteVars): SiteRegistry {
+  const raw = vars.SITES ?? "{}";
+  if (cached?.raw === raw) return cached.reg;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`SITES is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = sitesSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`SITES is invalid: ${issues(parsed.error, "message")}`);
+  const map = new Map<string, Site>();
+  for (const [id, cfg] of Object.entries(parsed.data)) map.set(id, { ...cfg, id, allows: compileOrigins(cfg.origins) });
+  const all = [...map.values()];
+  const reg: SiteRegistry = {
+    get: (id) => map.get(id),
+    settings: (id) => (id ? map.get(id) : undefined) ?? DEFAULTS,
+    anyAllows: (o) => all.some((s) => s.allows(o)),
+    ids: () => [...map.keys()],
+  };
+  cached = { raw, reg };
+  return reg;
+}
+
+let cachedSecrets: { raw: string; map: ReadonlyMap<string, SiteSecrets> } | undefined;
+
+/** Per-site secrets from SITE_SECRETS, validated like SITES; every site named must exist in SITES. */
+export function siteSecrets(vars: SiteVars): ReadonlyMap<string, SiteSecrets> {
+  const raw = vars.SITE_SECRETS ?? "{}";
+  if (cachedSecrets?.raw === raw) return cachedSecrets.map;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new Error("SITE_SECRETS is not valid JSON");
+  }
+  const parsed = allSiteSecretsSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`SITE_SECRETS is invalid: ${issues(parsed.error, "code")}`);
+  const reg = sites(vars);
+  for (const id of Object.keys(parsed.data)) if (!reg.get(id)) throw new Error(`SITE_SECRETS names site ${id}, which is not in SITES`);
+  const map = new Map(Object.entries(parsed.data));
+  cachedSecrets = { raw, map };
+  return map;
+}

@@ -17,7 +17,7 @@ describe("POST /v1/collect", () => {
   it("answers 400 to a body that is not JSON, and to an empty body", async () => {
     const res = await post(null, { raw: "{not json" });
     expect(res.status).toBe(400);
-    expect(await json(res)).toMatchObject({ error: expect.stringContaining("not JSON"), details: [] });
+    expect(await json(res)).toMatchObject({ error: expect.stringContaining("not JSON"), details: [{ path: "(body)" }] });
     expect((await post(null, { raw: "" })).status).toBe(400);
   });
 

@@ -118,7 +118,7 @@ describe("queue consumer", () => {
 
   it("retries every message when R2 refuses the write, and writes nothing partial", async () => {
     const at = "2031-05-01T00:00:00.000Z";
-    const failing = { ...env, LAKE: { put: async () => { throw new Error("injected: R2 unavailable"); } } } as unknown as typeof env;
+    const failing = { ...env, LAKE: { put: async () => { throw new Error("injected: R2 unavailable"); }, head: (k: string) => env.LAKE.head(k) } } as unknown as typeof env;
     const m = msg(chunk([record({ received_at: at })]), 3);
     const result = await run([m], failing);
     expect(result.explicitAcks).toEqual([]);
@@ -128,6 +128,42 @@ describe("queue consumer", () => {
     const again = await run([m]);
     expect(again.explicitAcks).toEqual([m.id]);
     expect((await objectsUnder("events/site=demo/dt=2031-05-01/"))[0]!.lines).toHaveLength(1);
+  });
+
+  it("writes a chunk once when R2 wrote the object but answered with an error (ambiguous put)", async () => {
+    const at = "2031-05-02T00:00:00.000Z";
+    const ambiguous = {
+      ...env,
+      LAKE: { put: async (...a: Parameters<R2Bucket["put"]>) => { await env.LAKE.put(...a); throw new Error("injected: connection reset after the write"); }, head: (k: string) => env.LAKE.head(k) },
+    } as unknown as typeof env;
+    const c = chunk([record({ received_at: at }), record({ received_at: at })]);
+    const m = msg(c);
+    const first = await run([m], ambiguous);
+    // The object is there, so the message is settled rather than retried into a second copy.
+    expect(first.explicitAcks).toEqual([m.id]);
+    // Delivered again anyway (at-least-once), alone and grouped with a new chunk.
+    const fresh = chunk([record({ received_at: at })]);
+    const again = await run([msg(c, 2), msg(fresh)]);
+    expect(again.explicitAcks).toHaveLength(2);
+    const ids = (await objectsUnder("events/site=demo/dt=2031-05-02/")).flatMap((o) => o.lines).map((l: any) => l.id).sort();
+    expect(ids).toEqual([...c.records, ...fresh.records].map((r) => r.id).sort());
+  });
+
+  it("keeps the claim when R2 can tell neither way, so a later run checks R2 instead of writing twice", async () => {
+    const at = "2031-05-03T00:00:00.000Z";
+    const blind = {
+      ...env,
+      LAKE: { put: async (...a: Parameters<R2Bucket["put"]>) => { await env.LAKE.put(...a); throw new Error("injected: timeout"); }, head: async () => { throw new Error("injected: R2 unavailable"); } },
+    } as unknown as typeof env;
+    const c = chunk([record({ received_at: at })]);
+    const m = msg(c);
+    const first = await run([m], blind);
+    expect(first.retryMessages.map((r) => r.msgId)).toEqual([m.id]);
+    // The retry finds the claim of the first run and its object in R2: the chunk is done.
+    const again = await run([msg(c, 2)]);
+    expect(again.explicitAcks).toHaveLength(1);
+    const ids = (await objectsUnder("events/site=demo/dt=2031-05-03/")).flatMap((o) => o.lines).map((l: any) => l.id);
+    expect(ids).toEqual([c.records[0]!.id]);
   });
 
   it("retries a malformed message (so it ends in the dead-letter queue) without blocking good ones", async () => {

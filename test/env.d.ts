@@ -1,4 +1,4 @@
-// `env` comes typed from worker/env.ts (Cloudflare.Env); `exports` needs the default entry.
+// `env` comes typed from env.d.ts (Cloudflare.Env); `exports` needs the default entry.
 declare namespace Cloudflare {
   interface Exports {
     default: Fetcher;

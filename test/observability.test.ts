@@ -10,7 +10,7 @@ import type { FlushChunk } from "../schemas";
 import type { SiteStats } from "../durable-objects/site-stats";
 import worker from "../worker";
 import { gunzip } from "../worker/lib/lake";
-import { hourOfMinute, minuteOf } from "../worker/metrics/delta";
+import { hourOfMinute, minuteOf } from "../durable-objects/lib/metric-tree";
 import { envelope, ev, eventually, get, pageView, post, uid } from "./helpers";
 import { record } from "./records";
 

@@ -13,16 +13,13 @@ async function failQueueSends(stub: DurableObjectStub<UserProfile>, n: number) {
   await runInDurableObject(stub, (inst: UserProfile) => {
     const real = env.EVENTS;
     let left = n;
-    const e = (inst as unknown as { env: typeof env }).env;
-    (inst as unknown as { env: typeof env }).env = {
-      ...e,
-      EVENTS: {
-        send: (...a: Parameters<typeof real.send>) => real.send(...a),
-        sendBatch: async (...a: Parameters<typeof real.sendBatch>) => {
-          if (left-- > 0) throw new Error("injected: queue unavailable");
-          return real.sendBatch(...a);
-        },
-      } as unknown as typeof env.EVENTS,
+    // The object's outbox holds the Queue binding: wrap it there (faults live in tests only).
+    (inst as unknown as { outbox: { queue: unknown } }).outbox.queue = {
+      send: (...a: Parameters<typeof real.send>) => real.send(...a),
+      sendBatch: async (...a: Parameters<typeof real.sendBatch>) => {
+        if (left-- > 0) throw new Error("injected: queue unavailable");
+        return real.sendBatch(...a);
+      },
     };
   });
 }
@@ -105,9 +102,14 @@ describe("UserProfile Durable Object", () => {
     await stub.ingest("demo", name, [record()]);
     await runInDurableObject(stub, (inst: UserProfile) => {
       // Use a capturing wrapper to see what is sent.
-      const e = (inst as unknown as { env: typeof env }).env;
       const sent: string[] = [];
-      (inst as unknown as { env: typeof env }).env = { ...e, EVENTS: { sendBatch: async (msgs: { body: { chunk: string } }[]) => { for (const m of msgs) sent.push(m.body.chunk); return env.EVENTS.sendBatch(msgs as never); } } as never };
+      (inst as unknown as { outbox: { queue: unknown } }).outbox.queue = {
+        send: (...a: Parameters<typeof env.EVENTS.send>) => env.EVENTS.send(...a),
+        sendBatch: async (msgs: { body: { chunk: string } }[]) => {
+          for (const m of msgs) sent.push(m.body.chunk);
+          return env.EVENTS.sendBatch(msgs as never);
+        },
+      };
       (globalThis as any).__sent = sent;
     });
     await runDurableObjectAlarm(stub);

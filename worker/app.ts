@@ -1,7 +1,6 @@
 /** The Hono app: routes only; each route lives in its own small module. */
 import { Hono } from "hono";
-import type { Env } from "./env";
-import { log } from "./lib/log";
+import { log } from "../durable-objects/lib/log";
 import { requestLog } from "./middleware/observe";
 import { collect } from "./routes/collect";
 import { demo } from "./routes/demo";

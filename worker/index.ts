@@ -1,6 +1,5 @@
 /** Worker entry: the HTTP app, the queue consumer and the per-user Durable Object class. */
 import { app } from "./app";
-import type { Env } from "./env";
 import { consumeBatch } from "./queue/consumer";
 import { consumeDeadLetters } from "./queue/deadletter";
 

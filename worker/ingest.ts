@@ -5,7 +5,6 @@
  * that gather the records of many envelopes (one per Segment message) into one call per user.
  */
 import type { CollectEvent, Envelope, IdentityStatus, StoredRecord } from "../schemas";
-import type { Env } from "./env";
 import { enrichEvents, type RequestFacts } from "./lib/enrich";
 import { resolveIdentity } from "./lib/identity";
 import { validateEvents, type Rejection } from "./lib/validate";
@@ -28,7 +27,7 @@ export function ownerOf(envelope: Pick<Envelope, "user_id" | "anonymous_id">): s
   return envelope.user_id ?? envelope.anonymous_id;
 }
 
-export interface IngestOptions {
+export interface DeferOptions {
   /** Work that must finish but not delay the answer (ExecutionContext.waitUntil). */
   defer?: (p: Promise<unknown>) => void;
 }
@@ -46,7 +45,7 @@ export async function store(env: Env, site: string, owner: string, records: Stor
 }
 
 /** Refused events are kept in rejected/ (see rejections.ts), off the answer's path. */
-export function deferRejected(env: Envelope, rejected: Rejection[], receivedMs: number, opts: IngestOptions, e: Env): void {
+export function deferRejected(env: Envelope, rejected: Rejection[], receivedMs: number, opts: DeferOptions, e: Env): void {
   if (!rejected.length || !opts.defer) return;
   const rows = rejected.map((r) => rejectedRow(env.site, receivedMs, "invalid_event", r, env.events[r.index]));
   opts.defer(keepRejected(e, env.site, rows));
@@ -79,7 +78,7 @@ export async function trustedEnvelope(env: Env, envelope: Envelope, claimed: str
   return { envelope: { ...envelope, user_id: who.user_id ?? undefined }, identity: who.identity };
 }
 
-export async function ingest(env: Env, envelope: Envelope, facts: RequestFacts, opts: IngestOptions = {}): Promise<IngestOutcome> {
+export async function ingestEnvelope(env: Env, envelope: Envelope, facts: RequestFacts, opts: DeferOptions = {}): Promise<IngestOutcome> {
   const { valid, rejected: refused } = validateEvents(envelope.events);
   const { claimed, events } = claimedUser(envelope, valid, refused);
   deferRejected(envelope, refused, facts.receivedMs, opts, env);

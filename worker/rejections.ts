@@ -4,7 +4,6 @@
  * REJECTED_SAMPLE_RATE (0..1, default 1) keeps a sample when a broken client floods.
  */
 import type { RejectedRow } from "../schemas";
-import type { Env } from "./env";
 import { redactEmails } from "./lib/scrub";
 
 const RAW_MAX = 4096;

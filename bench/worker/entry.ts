@@ -8,7 +8,6 @@
  */
 import collector from "../../worker/index";
 import { LakeLedger as RealLedger, UserProfile as RealProfile } from "../../worker/index";
-import type { Env } from "../../worker/env";
 import { emptyCounters, queueOps, type Counters } from "../cost";
 
 let counters: Counters = emptyCounters();
@@ -31,11 +30,23 @@ function countingSql(sql: SqlStorage, add: (rows: number) => void): SqlStorage {
   });
 }
 
+/** The object's state with its SQLite handle counted: every collaborator gets the counted one. */
+function countingCtx(ctx: DurableObjectState, add: (rows: number) => void): DurableObjectState {
+  const sql = countingSql(ctx.storage.sql, add);
+  const bind = <T extends object>(target: T, over: Record<string | symbol, unknown>): T =>
+    new Proxy(target, {
+      get(t, prop) {
+        if (prop in over) return over[prop];
+        const v = Reflect.get(t, prop, t) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+  return bind(ctx, { storage: bind(ctx.storage, { sql }) });
+}
+
 export class UserProfile extends RealProfile {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    // The constructor's CREATE TABLE IF NOT EXISTS ran uncounted; everything after is counted.
-    (this as unknown as { sql: SqlStorage }).sql = countingSql(ctx.storage.sql, (n) => (counters.profile_rows_written += n));
+    super(countingCtx(ctx, (n) => (counters.profile_rows_written += n)), env);
   }
   override async ingest(...a: Parameters<RealProfile["ingest"]>) {
     counters.profile_requests += 1;

@@ -8,7 +8,7 @@ import { abortAllDurableObjects } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { gunzip } from "../../worker/lib/lake";
-import { injected } from "../../worker/faults";
+import { injected } from "./faults";
 
 const EVENTS = 50_000;
 const PER_BEACON = 10;

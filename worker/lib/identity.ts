@@ -5,6 +5,7 @@
  * are flagged "unverified". A wrong signature is never trusted, required or not.
  */
 import type { IdentityStatus } from "../../schemas";
+import { hex } from "../../durable-objects/lib/hash";
 
 export interface IdentityClaim {
   user_id: string | null;
@@ -32,8 +33,6 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   }
   return k;
 }
-
-const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
 
 /** hex HMAC-SHA256(secret, userId): what a site's backend computes and puts in user_id_sig. */
 export async function signUserId(secret: string, userId: string): Promise<string> {

@@ -9,6 +9,7 @@
  * collector's event type is listed in `ignored` (nothing is dropped silently).
  */
 import { contextSchema, envelopeSchema, eventId, type Context, type Envelope, type EventType } from "../../schemas";
+import { sha256Hex } from "../../durable-objects/lib/hash";
 import type { KeyKind } from "./keys";
 import { toFieldErrors, type FieldError } from "./validate";
 
@@ -231,10 +232,7 @@ function pageEvent(msg: Obj, ctxPage: Obj, paths: Record<string, string>, ignore
 }
 
 const enc = new TextEncoder();
-async function hashId(s: string): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(s)));
-  return "h:" + [...d.slice(0, 20)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+const hashId = async (s: string): Promise<string> => "h:" + (await sha256Hex(s, 40));
 
 /**
  * The event id: messageId when it fits the collector's id rule; otherwise a hash of it; and

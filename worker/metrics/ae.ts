@@ -6,7 +6,7 @@
  */
 import type { Delta } from "./delta";
 import { bucketValue } from "./sketch";
-import type { Tree } from "./tree";
+import type { Tree } from "../../durable-objects/lib/metric-tree";
 
 /** Workers accept at most 250 writeDataPoint calls per invocation. */
 export const MAX_POINTS = 250;

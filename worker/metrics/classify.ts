@@ -1,10 +1,7 @@
 /**
- * What one ingest answer means for the metrics: accepted and duplicate events, and refusals by
- * reason, read from the status and the JSON body the route answered. Pure.
- *
- * Reasons: invalid_event (counted per refused event or message), and per request:
- * invalid_envelope, not_json, too_large, unsupported_media_type, unknown_site,
- * origin_not_allowed, unauthorized, rate_limited, bad_request.
+ * What one ingest answer means for the metrics: accepted and duplicate events from the JSON
+ * body, and a refusal under the reason the route set (worker/answers.ts). Pure.
+ * invalid_event is counted per refused event or message, other reasons once per request.
  */
 export interface Outcome {
   accepted: number;
@@ -14,8 +11,8 @@ export interface Outcome {
 
 const n = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0);
 
-export function classify(status: number, body: unknown): Outcome {
-  const b = (body && typeof body === "object" ? body : {}) as { accepted?: unknown; duplicates?: unknown; rejected?: unknown; error?: unknown };
+export function classify(status: number, body: unknown, reason?: string): Outcome {
+  const b = (body && typeof body === "object" ? body : {}) as { accepted?: unknown; duplicates?: unknown; rejected?: unknown };
   const refused = Array.isArray(b.rejected) ? b.rejected.length : 0;
   const out: Outcome = { accepted: n(b.accepted), duplicates: n(b.duplicates), rejected: {} };
   if (status < 300) {
@@ -23,26 +20,7 @@ export function classify(status: number, body: unknown): Outcome {
     return out;
   }
   if (status >= 500) return { accepted: 0, duplicates: 0, rejected: {} };
-  out.rejected[reasonOf(status, typeof b.error === "string" ? b.error : "", refused)] = refused || 1;
+  // The route names its reason (worker/answers.ts); a refusal that did not is a plain bad request.
+  out.rejected[reason ?? (status === 401 ? "unauthorized" : status === 429 ? "rate_limited" : "bad_request")] = refused || 1;
   return out;
-}
-
-function reasonOf(status: number, error: string, refused: number): string {
-  switch (status) {
-    case 401:
-      return "unauthorized";
-    case 403:
-      return error === "unknown site" ? "unknown_site" : "origin_not_allowed";
-    case 413:
-      return "too_large";
-    case 415:
-      return "unsupported_media_type";
-    case 429:
-      return "rate_limited";
-  }
-  if (refused > 0 || /^(no valid (events|messages)|invalid message)$/.test(error)) return "invalid_event";
-  if (/^(invalid envelope|invalid batch|body must be)/.test(error)) return "invalid_envelope";
-  if (/^body is not JSON/.test(error)) return "not_json";
-  if (/(over the limit|the limit is)/.test(error)) return "too_large";
-  return "bad_request";
 }

@@ -3,10 +3,8 @@
  * already batched (an isolate's few seconds of requests, a flush, a consumer batch) and sent as
  * one write per (site, hour) to that hour's stats object. Pure.
  */
-import { mergeInto, type Tree } from "./tree";
+import { hourOfMinute, mergeInto, minuteOf, type Tree } from "../../durable-objects/lib/metric-tree";
 
-export const minuteOf = (ms: number): number => Math.floor(ms / 60_000);
-export const hourOfMinute = (minute: number): number => Math.floor(minute / 60);
 
 export class Delta {
   readonly sites = new Map<string, Map<number, Tree>>();

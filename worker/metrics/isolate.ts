@@ -4,7 +4,6 @@
  * busy site costs its stats object one write per isolate every few seconds, not one per request.
  * Best effort: an isolate that is evicted before its flush loses those few seconds of counts.
  */
-import type { Env } from "../env";
 import { Delta } from "./delta";
 import { report } from "./report";
 

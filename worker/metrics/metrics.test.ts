@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { dataPoints, MAX_POINTS } from "./ae";
 import { classify } from "./classify";
-import { Delta, minuteOf } from "./delta";
+import { minuteOf } from "../../durable-objects/lib/metric-tree";
+import { Delta } from "./delta";
 import { queueHealth, statsView, viewRow } from "./series";
 import { bucketOf, bucketValue, countOf, observe, quantile, type Sketch } from "./sketch";
-import { bump, mergeInto, type Tree } from "./tree";
+import { bump, mergeInto, type Tree } from "../../durable-objects/lib/metric-tree";
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function rng(seed: number) {
@@ -96,22 +97,21 @@ describe("classify an ingest answer", () => {
     expect(classify(200, { success: true, accepted: 3, duplicates: 0, rejected: [] })).toEqual({ accepted: 3, duplicates: 0, rejected: {} });
   });
 
-  it("names the reason of each refusal", () => {
-    const r = (status: number, body: unknown) => classify(status, body).rejected;
-    expect(r(400, { error: "invalid envelope", details: [] })).toEqual({ invalid_envelope: 1 });
-    expect(r(400, { error: "no valid events", rejected: [{}, {}] })).toEqual({ invalid_event: 2 });
-    expect(r(400, { error: "no valid messages", rejected: [{}] })).toEqual({ invalid_event: 1 });
-    expect(r(400, { error: "body is not JSON: Unexpected token" })).toEqual({ not_json: 1 });
-    expect(r(400, { error: "invalid batch" })).toEqual({ invalid_envelope: 1 });
-    expect(r(400, { error: "request is 600000 bytes; the limit is 512000" })).toEqual({ too_large: 1 });
-    expect(r(400, { error: "empty body" })).toEqual({ bad_request: 1 });
-    expect(r(401, { error: "unknown write key" })).toEqual({ unauthorized: 1 });
-    expect(r(403, { error: "unknown site" })).toEqual({ unknown_site: 1 });
-    expect(r(403, { error: "origin not allowed" })).toEqual({ origin_not_allowed: 1 });
-    expect(r(413, {})).toEqual({ too_large: 1 });
-    expect(r(415, {})).toEqual({ unsupported_media_type: 1 });
-    expect(r(429, {})).toEqual({ rate_limited: 1 });
-    expect(r(500, { error: "internal error" })).toEqual({});
+  it("counts a refusal under the reason the route set, once per request or per refused event", () => {
+    const r = (status: number, body: unknown, reason?: string) => classify(status, body, reason).rejected;
+    expect(r(400, { error: "invalid envelope", details: [] }, "invalid_envelope")).toEqual({ invalid_envelope: 1 });
+    expect(r(400, { error: "no valid events", rejected: [{}, {}] }, "invalid_event")).toEqual({ invalid_event: 2 });
+    expect(r(403, { error: "unknown site" }, "unknown_site")).toEqual({ unknown_site: 1 });
+    expect(r(413, {}, "too_large")).toEqual({ too_large: 1 });
+    // The message text plays no part: the same words under another reason count there.
+    expect(r(400, { error: "body is not JSON" }, "bad_request")).toEqual({ bad_request: 1 });
+  });
+
+  it("falls back on the status alone when a route set no reason, and ignores 5xx", () => {
+    expect(classify(401, { error: "x" }).rejected).toEqual({ unauthorized: 1 });
+    expect(classify(429, {}).rejected).toEqual({ rate_limited: 1 });
+    expect(classify(403, { error: "unknown site" }).rejected).toEqual({ bad_request: 1 });
+    expect(classify(500, { error: "internal error" }, "bad_request").rejected).toEqual({});
     expect(classify(400, null)).toEqual({ accepted: 0, duplicates: 0, rejected: { bad_request: 1 } });
   });
 });

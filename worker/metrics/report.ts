@@ -4,8 +4,7 @@
  * Failures are logged and dropped: metrics never hold up or fail the data path.
  */
 import type { TailEntry } from "../../durable-objects/site-stats";
-import type { Env } from "../env";
-import { log } from "../lib/log";
+import { log } from "../../durable-objects/lib/log";
 import { dataPoints } from "./ae";
 import type { Delta } from "./delta";
 

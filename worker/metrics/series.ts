@@ -3,7 +3,7 @@
  * minute rows of the stats objects. Quantiles come from merged sketches. Pure.
  */
 import { countOf, quantile, type Sketch } from "./sketch";
-import { mergeInto, num, sub, type Tree } from "./tree";
+import { mergeInto, num, sub, type Tree } from "../../durable-objects/lib/metric-tree";
 
 /** Counters kept per minute (see docs/OBSERVABILITY.md for who counts what, and how exactly). */
 export const SCALARS = [

@@ -1,6 +1,5 @@
 /** Bearer admin token, compared in constant time. Never logged. */
 import type { MiddlewareHandler } from "hono";
-import type { Env } from "../env";
 import { matchKey, writeKeyOf } from "../lib/keys";
 import { siteKeys } from "../sites";
 

@@ -6,12 +6,11 @@
  * routes, the counts of the answer. Never headers, addresses, keys or payloads.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { Env } from "../env";
-import { log } from "../lib/log";
+import { log } from "../../durable-objects/lib/log";
 import { classify, type Outcome } from "../metrics/classify";
 import { isolateDelta, scheduleIsolateFlush } from "../metrics/isolate";
 import { observe as observeMs } from "../metrics/sketch";
-import { bump, type Tree } from "../metrics/tree";
+import { bump, type Tree } from "../../durable-objects/lib/metric-tree";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -36,9 +35,9 @@ export const requestLog: MiddlewareHandler<{ Bindings: Env }> = async (c, next) 
   let outcome: Outcome | undefined;
   if (ingest && (c.res.headers.get("content-type") ?? "").includes("json")) {
     try {
-      outcome = classify(status, await c.res.clone().json());
+      outcome = classify(status, await c.res.clone().json(), c.get("reason"));
     } catch {
-      outcome = classify(status, null);
+      outcome = classify(status, null, c.get("reason"));
     }
   }
   log("request", {

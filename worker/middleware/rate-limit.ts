@@ -4,16 +4,13 @@
  * hashed into a limiter key, never stored or logged.
  */
 import type { Context } from "hono";
-import type { Env } from "../env";
+import { sha256Hex } from "../../durable-objects/lib/hash";
+import { refuse } from "../answers";
 
 /** Must match the `period` of the [[ratelimits]] bindings in wrangler.toml. */
 export const RATE_PERIOD_SECONDS = 60;
 
-const enc = new TextEncoder();
-async function hashKey(s: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", enc.encode(s));
-  return [...new Uint8Array(d).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+const hashKey = (s: string) => sha256Hex(s, 24);
 
 export type Limited = { path: "ip" | "site"; message: string } | null;
 
@@ -33,5 +30,5 @@ export async function limitBySite(env: Env, site: string): Promise<Limited> {
 
 export function tooMany(c: Context, why: NonNullable<Limited>) {
   c.header("Retry-After", String(RATE_PERIOD_SECONDS));
-  return c.json({ error: "rate limited", details: [why] }, 429);
+  return refuse(c, 429, "rate_limited", "rate limited", [why]);
 }

@@ -5,12 +5,11 @@
  */
 import type { LakeMessage, RejectedRow, StoredRecord } from "../../schemas";
 import { backoffMs } from "../../durable-objects/backoff";
-import { CLAIM_LEASE_MS } from "../../durable-objects/lake-ledger";
-import type { Env } from "../env";
-import { fault, InjectedFault } from "../faults";
-import { gzip, objectName, partitionOf, toNdjson } from "../lib/lake";
-import { log } from "../lib/log";
-import { batchMetrics } from "../metrics/consumer";
+import { CLAIM_LEASE_MS, type LakeLedger } from "../../durable-objects/lake-ledger";
+import { objectName, partitionOf } from "../../durable-objects/lib/lake-keys";
+import { gzip, toNdjson } from "../lib/lake";
+import { log } from "../../durable-objects/lib/log";
+import { batchMetrics } from "../metrics/batch-metrics";
 import { report } from "../metrics/report";
 
 export interface Part {
@@ -79,22 +78,32 @@ async function writePart(p: Part, env: Env): Promise<Map<string, Outcome>> {
   const at = (r: StoredRecord | RejectedRow) => ("ts" in r ? r.ts : r.received_at);
   records.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0));
   try {
-    if (fault(env, "r2_put")) throw new InjectedFault("r2_put");
     await env.LAKE.put(key, await gzip(toNdjson(records)), {
       httpMetadata: { contentType: "application/gzip" },
       customMetadata: { events: String(records.length), chunks: String(claim.write.length) },
     });
   } catch (e) {
     log("lake put failed", { key, error: (e as Error).message });
-    await ledger.release(key).catch(() => {});
-    for (const c of claim.write) outcome.set(c, "failed");
-    return outcome;
+    if (!(await settleFailedPut(env, ledger, key))) {
+      for (const c of claim.write) outcome.set(c, "failed");
+      return outcome;
+    }
   }
-  if (fault(env, "consumer_crash_after_put")) throw new InjectedFault("consumer_crash_after_put");
   // If this commit is lost, the next claim finds the object in R2 and skips these chunks anyway.
   await ledger.commit(key).catch(() => {});
   for (const c of claim.write) outcome.set(c, "written");
   return outcome;
+}
+
+/**
+ * A put that failed may still have written the object (the error came after the write). Only
+ * an object known to be absent releases the claim; one that exists counts as written; when R2
+ * cannot tell, the claim stays until its lease ends and the next claim checks R2 again.
+ */
+async function settleFailedPut(env: Env, ledger: DurableObjectStub<LakeLedger>, key: string): Promise<boolean> {
+  const head = await env.LAKE.head(key).catch(() => undefined);
+  if (head === null) await ledger.release(key).catch(() => {});
+  return !!head;
 }
 
 export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {

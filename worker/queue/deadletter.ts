@@ -5,16 +5,13 @@
  * The object's name depends only on the message ids: a redelivered batch overwrites itself.
  */
 import type { LakeMessage } from "../../schemas";
-import type { Env } from "../env";
-import { gzip, objectName, toNdjson } from "../lib/lake";
-import { log } from "../lib/log";
+import { deadLetterKey, objectName } from "../../durable-objects/lib/lake-keys";
+import { gzip, toNdjson } from "../lib/lake";
+import { log } from "../../durable-objects/lib/log";
 import { Delta } from "../metrics/delta";
-import { bump } from "../metrics/tree";
+import { bump } from "../../durable-objects/lib/metric-tree";
 import { report } from "../metrics/report";
 
-export function deadLetterKey(queue: string, firstIso: string, name: string): string {
-  return `deadletter/queue=${queue}/dt=${firstIso.slice(0, 10)}/hr=${firstIso.slice(11, 13)}/${name}`;
-}
 
 export function deadLetterMetrics(messages: readonly Message<unknown>[], nowMs: number): Delta {
   const delta = new Delta();

@@ -1,7 +1,6 @@
 /** GET /admin: the operations dashboard (a static page; its data needs the admin token). */
 import { Hono } from "hono";
 import { DASHBOARD_HTML } from "../dashboard/page";
-import type { Env } from "../env";
 
 export const dashboard = new Hono<{ Bindings: Env }>();
 

@@ -5,7 +5,6 @@
  * production). The page is client-snippet/demo/index.html, built into worker/generated/demo.ts.
  */
 import { Hono } from "hono";
-import type { Env } from "../env";
 import { DEMO_HTML } from "../generated/demo";
 import { EXTRAS_HASH } from "../generated/extras";
 import { PERSONALIZE_HASH } from "../generated/personalize";

@@ -1,6 +1,5 @@
 /** GET /v1/admin/lake?prefix=  and  GET /v1/admin/lake/<key>: read the lake without R2 credentials. */
 import { Hono } from "hono";
-import type { Env } from "../env";
 import { gunzip } from "../lib/lake";
 import { adminAuth } from "../middleware/admin-auth";
 

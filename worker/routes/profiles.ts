@@ -6,12 +6,11 @@
  *   DELETE /v1/profiles/:site/:id          erase the person (and write a deletion record to the lake)
  */
 import { Hono, type Context } from "hono";
-import type { Env } from "../env";
 import { adminAuth } from "../middleware/admin-auth";
 import { sites } from "../sites";
 import { profileStub } from "../../durable-objects/stub";
+import { unknownSite } from "../answers";
 
-export { profileStub } from "../../durable-objects/stub";
 
 export const profiles = new Hono<{ Bindings: Env }>();
 
@@ -20,7 +19,7 @@ profiles.use("*", adminAuth);
 /** The object for :site/:id, or an answer naming what is wrong with them. */
 function target(c: Context<{ Bindings: Env }>) {
   const { site, id } = c.req.param() as { site: string; id: string };
-  if (!sites(c.env).get(site)) return { error: c.json({ error: "unknown site", details: [{ path: "site", message: `no site "${site.slice(0, 64)}" is configured` }] }, 404) };
+  if (!sites(c.env).get(site)) return { error: unknownSite(c, site, "read") };
   if (id.length > 128) return { error: c.json({ error: "id is longer than 128 characters", details: [{ path: "id", message: "at most 128 characters" }] }, 400) };
   return { site, id, stub: profileStub(c.env, site, id) };
 }

@@ -1,7 +1,6 @@
 /** GET /v1/schemas (every JSON Schema, by file name) and GET /v1/schemas/<name>.json: public, cacheable. */
 import { Hono } from "hono";
 import { jsonSchemas } from "../../schemas/json/manifest";
-import type { Env } from "../env";
 
 export const schemas = new Hono<{ Bindings: Env }>();
 

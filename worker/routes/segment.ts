@@ -11,14 +11,14 @@
  */
 import { Hono, type Context } from "hono";
 import type { StoredRecord } from "../../schemas";
-import type { Env } from "../env";
 import { ownerOf, prepare, store, trustedEnvelope } from "../ingest";
 import { parseJson } from "../lib/body";
 import { matchKey, writeKeyOf } from "../lib/keys";
 import { locationAsCf, mapMessage, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, SEGMENT_TYPES, translatePath, type SegmentType } from "../lib/segment";
 import { readSegmentBody } from "../lib/segment-body";
+import { refuse, type Reason } from "../answers";
 import type { FieldError } from "../lib/validate";
-import { allowOrigin } from "../middleware/cors";
+import { siteCors, withdrawOrigin } from "../middleware/cors";
 import { limitByIp, limitBySite, tooMany } from "../middleware/rate-limit";
 import { keepRejected, rejectedRow } from "../rejections";
 import { siteKeys, sites } from "../sites";
@@ -29,36 +29,26 @@ const BATCH_FIELDS = new Set(["batch", "sentAt", "writeKey", "context", "integra
 const MAX_IGNORED_ENTRIES = 100;
 
 type Json = Record<string, unknown>;
-const fail = (c: Context, status: 400 | 401 | 403, error: string, details: FieldError[], extra: Json = {}) => c.json({ success: false, error, details, ...extra }, status);
-
-/** Preflight for browser keys (Authorization makes the request non-simple): any origin some site allows. */
-const preflight = (c: Context<{ Bindings: Env }>) => {
-  const origin = c.req.header("origin");
-  if (!origin || !sites(c.env).anyAllows(origin)) return c.json({ error: "origin not allowed" }, 403);
-  allowOrigin(c, origin);
-  c.header("Access-Control-Allow-Methods", "POST, OPTIONS");
-  c.header("Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Encoding");
-  c.header("Access-Control-Max-Age", "86400");
-  return c.body(null, 204);
-};
+/** Segment's answers carry `success: false`; the reason is for the metrics (answers.ts). */
+const fail = (c: Context, status: 400 | 401 | 403, reason: Reason, error: string, details: FieldError[], extra: Json = {}) => refuse(c, status, reason, error, details, { success: false, ...extra });
 
 const ROUTE = `/:kind{batch|${SEGMENT_TYPES.join("|")}}`;
-segment.options(ROUTE, preflight);
+// Browser keys send Authorization, which makes every request non-simple: preflights for any origin some site allows.
+segment.use(ROUTE, siteCors({ methods: ["POST", "OPTIONS"], headers: ["Authorization", "Content-Type", "Content-Encoding"] }));
 segment.post(ROUTE, async (c) => {
   const receivedMs = Date.now();
   const kind = c.req.param("kind") as "batch" | SegmentType;
   const isBatch = kind === "batch";
   const origin = c.req.header("origin") ?? null;
-  if (origin && sites(c.env).anyAllows(origin)) allowOrigin(c, origin);
 
   const byIp = await limitByIp(c.env, c.req.raw);
   if (byIp) return tooMany(c, byIp);
 
   const body = await readSegmentBody(c.req.raw, isBatch ? MAX_BATCH_BYTES : MAX_MESSAGE_BYTES);
-  if (!body.ok) return fail(c, 400, body.error, []);
+  if (!body.ok) return fail(c, 400, body.reason, body.error, [{ path: "(body)", message: body.error }]);
   const json = parseJson(body.text);
-  if (!json.ok) return fail(c, 400, json.error, []);
-  if (!json.value || typeof json.value !== "object" || Array.isArray(json.value)) return fail(c, 400, "body must be a JSON object", [{ path: "(root)", message: "expected an object" }]);
+  if (!json.ok) return fail(c, 400, "not_json", json.error, [{ path: "(body)", message: json.error }]);
+  if (!json.value || typeof json.value !== "object" || Array.isArray(json.value)) return fail(c, 400, "invalid_envelope", "body must be a JSON object", [{ path: "(root)", message: "expected an object" }]);
   const doc = json.value as Json;
 
   // Who is sending: the write key names the site and what the sender may do.
@@ -71,10 +61,10 @@ segment.post(ROUTE, async (c) => {
   const bySite = await limitBySite(c.env, site.id);
   if (bySite) return tooMany(c, bySite);
   if (key.kind === "browser") {
-    if (!origin) return fail(c, 403, "a browser key is only accepted from the site's origins", [{ path: "origin", message: "missing Origin header; servers use a server key" }]);
+    if (!origin) return fail(c, 403, "origin_not_allowed", "a browser key is only accepted from the site's origins", [{ path: "origin", message: "missing Origin header; servers use a server key" }]);
     if (!site.allows(origin)) {
-      c.header("Access-Control-Allow-Origin", undefined);
-      return fail(c, 403, "origin not allowed", [{ path: "origin", message: `${origin.slice(0, 120)} may not send to site ${site.id}` }]);
+      withdrawOrigin(c);
+      return fail(c, 403, "origin_not_allowed", "origin not allowed", [{ path: "origin", message: `${origin.slice(0, 120)} may not send to site ${site.id}` }]);
     }
   }
 
@@ -83,8 +73,8 @@ segment.post(ROUTE, async (c) => {
   const ignored: { index: number | null; messageId?: string | null; fields: string[] }[] = [];
   let batchContext: Json | undefined;
   if (isBatch) {
-    if (!Array.isArray(doc.batch)) return fail(c, 400, "invalid batch", [{ path: "batch", message: "expected an array of messages" }]);
-    if (doc.batch.length === 0) return fail(c, 400, "invalid batch", [{ path: "batch", message: "expected at least one message" }]);
+    if (!Array.isArray(doc.batch)) return fail(c, 400, "invalid_envelope", "invalid batch", [{ path: "batch", message: "expected an array of messages" }]);
+    if (doc.batch.length === 0) return fail(c, 400, "invalid_envelope", "invalid batch", [{ path: "batch", message: "expected at least one message" }]);
     messages = doc.batch;
     const extra = Object.keys(doc).filter((k) => !BATCH_FIELDS.has(k));
     if (extra.length) ignored.push({ index: null, fields: extra });
@@ -136,12 +126,12 @@ segment.post(ROUTE, async (c) => {
   if (accepted + duplicates === 0) {
     const prefix = (i: number) => (isBatch ? `batch[${i}].` : "");
     const details = rejected.flatMap((r) => r.errors.map((e) => ({ path: e.path === "(root)" ? prefix(r.index).slice(0, -1) || "(root)" : prefix(r.index) + e.path, message: e.message })));
-    return fail(c, 400, isBatch ? "no valid messages" : "invalid message", details, report);
+    return fail(c, 400, "invalid_event", isBatch ? "no valid messages" : "invalid message", details, report);
   }
   return c.json({ success: true, ...report }, 200);
 });
 
 function unauthorized(c: Context, message: string) {
   c.header("WWW-Authenticate", 'Basic realm="collector"');
-  return fail(c, 401, message, [{ path: "authorization", message }]);
+  return fail(c, 401, "unauthorized", message, [{ path: "authorization", message }]);
 }

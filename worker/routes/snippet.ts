@@ -10,7 +10,6 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import type { Env } from "../env";
 import { DATALAYER, DATALAYER_HASH } from "../generated/datalayer";
 import { EXTRAS, EXTRAS_HASH } from "../generated/extras";
 import { PERSONALIZE, PERSONALIZE_HASH } from "../generated/personalize";

@@ -7,14 +7,14 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { TailEntry } from "../../durable-objects/site-stats";
-import type { Env } from "../env";
-import { hourOfMinute, minuteOf } from "../metrics/delta";
+import { hourOfMinute, minuteOf } from "../../durable-objects/lib/metric-tree";
 import { statsStub } from "../metrics/report";
 import { statsView } from "../metrics/series";
-import { mergeInto, type Tree } from "../metrics/tree";
+import { mergeInto, type Tree } from "../../durable-objects/lib/metric-tree";
 import { adminAuth } from "../middleware/admin-auth";
 import { UNATTRIBUTED } from "../middleware/observe";
 import { sites } from "../sites";
+import { unknownSite } from "../answers";
 
 export const MAX_MINUTES = 1500;
 /** A tail stream ends after this long; EventSource-style clients reconnect. */
@@ -33,7 +33,7 @@ stats.get("/stats", (c) => c.json({ sites: siteIds(c.env), unattributed: UNATTRI
 
 stats.get("/stats/:site", async (c) => {
   const site = c.req.param("site");
-  if (!known(c.env, site)) return c.json({ error: "unknown site", details: [{ path: "site", message: `no site "${site.slice(0, 64)}" is configured` }] }, 404);
+  if (!known(c.env, site)) return unknownSite(c, site, "read");
   const raw = c.req.query("minutes");
   const minutes = raw === undefined ? 60 : Number(raw);
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_MINUTES) return c.json({ error: "invalid query", details: [{ path: "minutes", message: `expected an integer from 1 to ${MAX_MINUTES}` }] }, 400);
@@ -50,7 +50,7 @@ stats.get("/stats/:site", async (c) => {
 
 stats.get("/tail/:site", async (c) => {
   const site = c.req.param("site");
-  if (!sites(c.env).get(site)) return c.json({ error: "unknown site", details: [{ path: "site", message: `no site "${site.slice(0, 64)}" is configured` }] }, 404);
+  if (!sites(c.env).get(site)) return unknownSite(c, site, "read");
   const env = c.env;
   return streamSSE(c, async (stream) => {
     const end = Date.now() + TAIL_STREAM_MS;

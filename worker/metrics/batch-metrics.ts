@@ -9,7 +9,7 @@ import type { LakeMessage, RejectedRow, StoredRecord } from "../../schemas";
 import type { TailEntry } from "../../durable-objects/site-stats";
 import { Delta } from "./delta";
 import { observe } from "./sketch";
-import { bump, type Tree } from "./tree";
+import { bump, type Tree } from "../../durable-objects/lib/metric-tree";
 
 export const TAIL_PER_BATCH = 20;
 

@@ -5,6 +5,10 @@
  */
 import type { MetricRow } from "../../schemas";
 
+/** Metric rows are keyed by UTC minute (ms / 60,000); an hour is 60 of them. */
+export const minuteOf = (ms: number): number => Math.floor(ms / 60_000);
+export const hourOfMinute = (minute: number): number => Math.floor(minute / 60);
+
 export type Tree = MetricRow;
 
 export function bump(t: Tree, path: readonly string[], n = 1): Tree {

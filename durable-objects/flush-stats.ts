@@ -4,11 +4,10 @@
  * message on the events queue, which the consumer merges into its batch's metrics. Also the
  * structured log line of each flush.
  */
-import type { StatsChunk } from "../schemas";
-import type { Env } from "../worker/env";
-import { log } from "../worker/lib/log";
-import { minuteOf } from "../worker/metrics/delta";
-import type { Tree } from "../worker/metrics/tree";
+import type { LakeMessage, StatsChunk } from "../schemas";
+import { log } from "./lib/log";
+import { minuteOf } from "./lib/metric-tree";
+import type { Tree } from "./lib/metric-tree";
 
 const TABLE = "CREATE TABLE IF NOT EXISTS stats_pending (minute INTEGER PRIMARY KEY, duplicates INTEGER NOT NULL)";
 
@@ -30,14 +29,14 @@ export function pendingStats(sql: SqlStorage): Record<string, Tree> {
  * After a successful flush: sends pending counts (if any) and logs the flush. A failed send
  * keeps them for the next flush. A crash between the send and the delete sends them twice.
  */
-export async function afterFlush(sql: SqlStorage, env: Env, site: string, objectId: string, flush: { sent: number; remaining: number; startedMs: number }): Promise<void> {
+export async function afterFlush(sql: SqlStorage, queue: Queue<LakeMessage>, site: string, objectId: string, flush: { sent: number; remaining: number; startedMs: number }): Promise<void> {
   const rows = pendingStats(sql);
   const minutes = Object.keys(rows);
   let reported = 0;
   if (minutes.length) {
     const msg: StatsChunk = { v: 1, kind: "stats", chunk: `stats-${objectId.slice(0, 16)}-${crypto.randomUUID()}`, site, records: [], rows };
     try {
-      await env.EVENTS.send(msg, { contentType: "json" });
+      await queue.send(msg, { contentType: "json" });
       sql.exec(`DELETE FROM stats_pending WHERE minute IN (${minutes.map(() => "?").join(",")})`, ...minutes.map(Number));
       reported = minutes.reduce((a, m) => a + ((rows[m]!.duplicates as number) ?? 0), 0);
     } catch (e) {

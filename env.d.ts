@@ -1,0 +1,33 @@
+/**
+ * The worker's bindings and variables, typed once for every folder (worker/, durable-objects/,
+ * tests), as `wrangler types` would generate them from wrangler.toml. Global: `Env`.
+ */
+declare namespace Cloudflare {
+  interface Env {
+    PROFILES: DurableObjectNamespace<import("./durable-objects/user-profile").UserProfile>;
+    /** One per lake partition (site, day, hour): which flush chunks are in R2. */
+    LEDGER: DurableObjectNamespace<import("./durable-objects/lake-ledger").LakeLedger>;
+    /** Metrics window: one object per (site, hour) (durable-objects/site-stats.ts). */
+    STATS: DurableObjectNamespace<import("./durable-objects/site-stats").SiteStats>;
+    EVENTS: Queue<import("./schemas").LakeMessage>;
+    LAKE: R2Bucket;
+    /** Workers Analytics Engine dataset for metrics (docs/OBSERVABILITY.md); a no-op locally. */
+    METRICS?: AnalyticsEngineDataset;
+    /** Rate limits (wrangler.toml [[ratelimits]]): per client IP, per site. */
+    IP_LIMITER?: RateLimit;
+    SITE_LIMITER?: RateLimit;
+    /** JSON: {"<site>": {"origins": ["https://shop.example", "http://localhost:*"]}} (schemas/sites.ts). */
+    SITES: string;
+    /** Secret, JSON: {"<site>": {"server_keys": ["..."], "identity_secret": "..."}} (schemas/sites.ts). */
+    SITE_SECRETS?: string;
+    /** Secret. Admin routes answer 401 to everyone while it is unset. */
+    ADMIN_TOKEN?: string;
+    FLUSH_MAX_EVENTS?: string;
+    FLUSH_INTERVAL_MS?: string;
+    DEDUP_TTL_HOURS?: string;
+    PROFILE_HALF_LIFE_HOURS?: string;
+    /** Share of refused beacons whose bad rows are kept in rejected/ (0..1, default 1). */
+    REJECTED_SAMPLE_RATE?: string;
+  }
+}
+interface Env extends Cloudflare.Env {}
