@@ -9,6 +9,7 @@ import { DEMO_HTML } from "../generated/demo";
 import { EXTRAS_HASH } from "../generated/extras";
 import { PERSONALIZE_HASH } from "../generated/personalize";
 import { SNIPPET_HASH } from "../generated/snippet";
+import { PRODUCTS } from "../demo/shop";
 import { sites } from "../sites";
 
 export const demo = new Hono<{ Bindings: Env }>();
@@ -16,7 +17,8 @@ export const demo = new Hono<{ Bindings: Env }>();
 // The page loads the versioned (immutable) URLs of this very build.
 const html = DEMO_HTML.replace('src="/snippet.js"', `src="/snippet.${SNIPPET_HASH}.js"`)
   .replace('src="/extras.js"', `src="/extras.${EXTRAS_HASH}.js"`)
-  .replace('src="/personalize.js"', `src="/personalize.${PERSONALIZE_HASH}.js"`);
+  .replace('src="/personalize.js"', `src="/personalize.${PERSONALIZE_HASH}.js"`)
+  .replace("/*PRODUCTS*/[]/*END*/", JSON.stringify(PRODUCTS).replaceAll("<", "\\u003c"));
 
 demo.get("/*", (c) => {
   if (!sites(c.env).get("demo")) return c.json({ error: "not found" }, 404);
