@@ -127,7 +127,8 @@ export function liveStream<T extends RecList>(src: LiveSource<T>, opts: { keepal
         ws = null;
         void subscribe();
       } else if (type === "erased") end();
-      else void refresh();
+      // "pong" (the runtime's answer to our keepalive ping) and anything else: nothing to do.
+      else if (type === "profile") void refresh();
     });
     s.addEventListener("close", () => ws === s && end());
     s.addEventListener("error", () => ws === s && end());
