@@ -17,8 +17,8 @@ const SITES = JSON.stringify({
   botdrop: { origins: [], bot_action: "drop", bot_threshold: 70 },
 });
 const SITE_SECRETS = JSON.stringify({
-  demo: { server_keys: ["test-server-key", "test-server-key-2"] },
-  shop: { server_keys: ["shop-server-key"] },
+  demo: { server_keys: ["test-server-key", "test-server-key-2"], read_keys: ["test-read-key", "test-read-key-2"] },
+  shop: { server_keys: ["shop-server-key"], read_keys: ["shop-read-key"] },
   secure: { identity_secret: "test-identity-secret-0123456789", server_keys: ["secure-server-key"] },
 });
 

@@ -14,6 +14,8 @@ import { fileURLToPath } from "node:url";
 import { poll } from "../test/eventually";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** The keys of `npm run dev` for site demo: server key dev-server-key, read key dev-read-key. */
+export const SITE_SECRETS = JSON.stringify({ demo: { server_keys: ["dev-server-key"], read_keys: ["dev-read-key"] } });
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,7 +66,7 @@ export async function startCollector(): Promise<Collector> {
   let out = "";
   const child = spawn(
     process.execPath,
-    [join(root, "node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", persist, "--var", `ADMIN_TOKEN:${token}`, "--show-interactive-dev-session=false"],
+    [join(root, "node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", persist, "--var", `ADMIN_TOKEN:${token}`, "--var", `SITE_SECRETS:${SITE_SECRETS}`, "--show-interactive-dev-session=false"],
     { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   child.stdout!.on("data", (d) => (out += d));

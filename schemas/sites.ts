@@ -33,6 +33,12 @@ export const siteConfigSchema = strictObject({
 export const siteSecretsSchema = strictObject({
   /** Secret keys for servers: user_id is trusted, timestamps are kept as sent. Several allow rotation. */
   server_keys: array(writeKey).max(10).optional(),
+  /**
+   * Read-only keys for the site's backend (`Authorization: Bearer <key>`): GET this site's
+   * profiles, profile streams, recommendations and catalogue, nothing else (worker/access/).
+   * Several allow rotation.
+   */
+  read_keys: array(writeKey).max(10).optional(),
   /** Key for user_id_sig = hex HMAC-SHA256(identity_secret, user_id) (worker/lib/identity.ts). */
   identity_secret: string().min(16).max(256).optional(),
 });

@@ -10,11 +10,12 @@ import { poll } from "../../test/eventually";
 export const ADMIN_TOKEN = "dev-admin-token";
 export const SERVER_KEY = "dev-server-key";
 export const BROWSER_KEY = "demo-browser-key";
+export const READ_KEY = "dev-read-key";
 
-/** The defaults of `npm run dev` (admin token, demo's server key), and a short flush interval. */
+/** The defaults of `npm run dev` (admin token, demo's server and read keys), and a short flush interval. */
 const DEFAULT_VARS: Record<string, string> = {
   ADMIN_TOKEN,
-  SITE_SECRETS: JSON.stringify({ demo: { server_keys: [SERVER_KEY] } }),
+  SITE_SECRETS: JSON.stringify({ demo: { server_keys: [SERVER_KEY], read_keys: [READ_KEY] } }),
   FLUSH_INTERVAL_MS: "300",
 };
 

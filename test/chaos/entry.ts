@@ -5,7 +5,8 @@
 import worker, { LakeLedger, SiteStats, UserProfile as RealUserProfile } from "../../worker/index";
 import { faultyEnv, type FaultRates } from "./faults";
 
-export const RATES: FaultRates = { queue_send: 0.2, queue_ambiguous: 0.1, r2_put: 0.1, r2_ambiguous: 0.05 };
+// Few R2 puts happen (one per consumer batch and partition), so their rates are high enough to hit several.
+export const RATES: FaultRates = { queue_send: 0.2, queue_ambiguous: 0.1, r2_put: 0.25, r2_ambiguous: 0.25 };
 
 export class UserProfile extends RealUserProfile {
   constructor(ctx: DurableObjectState, env: Env) {

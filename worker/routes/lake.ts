@@ -1,14 +1,12 @@
-/** GET /v1/admin/lake?prefix=  and  GET /v1/admin/lake/<key>: read the lake without R2 credentials. */
+/** GET /v1/admin/lake?prefix=  and  GET /v1/admin/lake/<key>: read the lake without R2 credentials (admin token). */
 import { Hono } from "hono";
 import { gunzip } from "../lib/lake";
-import { adminAuth } from "../middleware/admin-auth";
+import { access } from "../access";
 
 export const lake = new Hono<{ Bindings: Env }>();
 
-lake.use("*", adminAuth);
-
 /** A JSON array of {key, size, uploaded}; more pages via X-Cursor and ?cursor=. */
-lake.get("/", async (c) => {
+lake.get("/", access("lake.read"), async (c) => {
   const prefix = c.req.query("prefix") ?? "";
   const cursor = c.req.query("cursor") || undefined;
   const limit = Math.min(1000, Math.max(1, Number(c.req.query("limit") ?? 1000) || 1000));
@@ -18,7 +16,7 @@ lake.get("/", async (c) => {
   return c.json(list.objects.map((o) => ({ key: o.key, size: o.size, uploaded: o.uploaded.toISOString() })));
 });
 
-lake.get("/:key{.+}", async (c) => {
+lake.get("/:key{.+}", access("lake.read"), async (c) => {
   const key = c.req.param("key");
   const obj = await c.env.LAKE.get(key);
   if (!obj) return c.json({ error: "no such object", key }, 404);

@@ -1,20 +1,18 @@
 /**
- * Profiles, all behind the admin token:
- *   GET    /v1/profiles/:site/:id          the rolling profile, straight from the user's object
- *   GET    /v1/profiles/:site/:id/stream   live updates: Server-Sent Events, or WebSocket on Upgrade
- *   GET    /v1/profiles/:site/:id/export   everything held about the person
- *   DELETE /v1/profiles/:site/:id          erase the person (and write a deletion record to the lake)
+ * Profiles (who may call what: worker/access/table.ts):
+ *   GET    /v1/profiles/:site/:id          the rolling profile, straight from the user's object (admin, read key)
+ *   GET    /v1/profiles/:site/:id/stream   live updates: Server-Sent Events, or WebSocket on Upgrade (admin, read key)
+ *   GET    /v1/profiles/:site/:id/export   everything held about the person (admin)
+ *   DELETE /v1/profiles/:site/:id          erase the person (and write a deletion record to the lake) (admin)
  */
 import { Hono, type Context } from "hono";
-import { adminAuth } from "../middleware/admin-auth";
+import { access } from "../access";
 import { sites } from "../sites";
 import { profileStub } from "../../durable-objects/stub";
 import { unknownSite } from "../answers";
 
 
 export const profiles = new Hono<{ Bindings: Env }>();
-
-profiles.use("*", adminAuth);
 
 /** The object for :site/:id, or an answer naming what is wrong with them. */
 function target(c: Context<{ Bindings: Env }>) {
@@ -24,7 +22,7 @@ function target(c: Context<{ Bindings: Env }>) {
   return { site, id, stub: profileStub(c.env, site, id) };
 }
 
-profiles.get("/:site/:id", async (c) => {
+profiles.get("/:site/:id", access("profiles.read"), async (c) => {
   const t = target(c);
   if ("error" in t) return t.error;
   const profile = await t.stub.getProfile();
@@ -32,7 +30,7 @@ profiles.get("/:site/:id", async (c) => {
   return c.json(profile);
 });
 
-profiles.get("/:site/:id/stream", async (c) => {
+profiles.get("/:site/:id/stream", access("profiles.stream"), async (c) => {
   const t = target(c);
   if ("error" in t) return t.error;
   const upgrade = c.req.header("upgrade");
@@ -42,7 +40,7 @@ profiles.get("/:site/:id/stream", async (c) => {
   return t.stub.fetch(new Request(url, { headers: c.req.raw.headers }));
 });
 
-profiles.get("/:site/:id/export", async (c) => {
+profiles.get("/:site/:id/export", access("profiles.export"), async (c) => {
   const t = target(c);
   if ("error" in t) return t.error;
   const doc = await t.stub.exportAll(t.site, t.id);
@@ -51,7 +49,7 @@ profiles.get("/:site/:id/export", async (c) => {
   return c.json(doc);
 });
 
-profiles.delete("/:site/:id", async (c) => {
+profiles.delete("/:site/:id", access("profiles.erase"), async (c) => {
   const t = target(c);
   if ("error" in t) return t.error;
   const res = await t.stub.erase(t.site, t.id);

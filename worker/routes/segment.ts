@@ -18,6 +18,7 @@ import { locationAsCf, mapMessage, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, SEGMENT_T
 import { readSegmentBody } from "../lib/segment-body";
 import { refuse, type Reason } from "../answers";
 import type { FieldError } from "../lib/validate";
+import { access } from "../access";
 import { siteCors, withdrawOrigin } from "../middleware/cors";
 import { limitByIp, limitBySite, tooMany } from "../middleware/rate-limit";
 import { keepRejected, rejectedRow } from "../rejections";
@@ -35,7 +36,8 @@ const fail = (c: Context, status: 400 | 401 | 403, reason: Reason, error: string
 const ROUTE = `/:kind{batch|${SEGMENT_TYPES.join("|")}}`;
 // Browser keys send Authorization, which makes every request non-simple: preflights for any origin some site allows.
 segment.use(ROUTE, siteCors({ methods: ["POST", "OPTIONS"], headers: ["Authorization", "Content-Type", "Content-Encoding"] }));
-segment.post(ROUTE, async (c) => {
+// access(): the admin token and read keys may not send (403); write keys are checked below.
+segment.post(ROUTE, access("segment.write"), async (c) => {
   const receivedMs = Date.now();
   const kind = c.req.param("kind") as "batch" | SegmentType;
   const isBatch = kind === "batch";

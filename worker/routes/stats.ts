@@ -11,7 +11,7 @@ import { hourOfMinute, minuteOf } from "../../durable-objects/lib/metric-tree";
 import { statsStub } from "../metrics/report";
 import { statsView } from "../metrics/series";
 import { mergeInto, type Tree } from "../../durable-objects/lib/metric-tree";
-import { adminAuth } from "../middleware/admin-auth";
+import { access } from "../access";
 import { UNATTRIBUTED } from "../middleware/observe";
 import { sites } from "../sites";
 import { unknownSite } from "../answers";
@@ -22,16 +22,15 @@ export const TAIL_STREAM_MS = 5 * 60_000;
 export const TAIL_POLL_MS = 1_000;
 
 export const stats = new Hono<{ Bindings: Env }>();
-stats.use("*", adminAuth);
 
 function siteIds(env: Env): string[] {
   return Object.keys(JSON.parse(env.SITES ?? "{}") as Record<string, unknown>).filter((id) => sites(env).get(id));
 }
 const known = (env: Env, site: string) => site === UNATTRIBUTED || !!sites(env).get(site);
 
-stats.get("/stats", (c) => c.json({ sites: siteIds(c.env), unattributed: UNATTRIBUTED }));
+stats.get("/stats", access("stats.read"), (c) => c.json({ sites: siteIds(c.env), unattributed: UNATTRIBUTED }));
 
-stats.get("/stats/:site", async (c) => {
+stats.get("/stats/:site", access("stats.read"), async (c) => {
   const site = c.req.param("site");
   if (!known(c.env, site)) return unknownSite(c, site, "read");
   const raw = c.req.query("minutes");
@@ -48,7 +47,7 @@ stats.get("/stats/:site", async (c) => {
   return c.json(statsView(site, rows, now, minutes));
 });
 
-stats.get("/tail/:site", async (c) => {
+stats.get("/tail/:site", access("tail.read"), async (c) => {
   const site = c.req.param("site");
   if (!sites(c.env).get(site)) return unknownSite(c, site, "read");
   const env = c.env;
