@@ -73,7 +73,7 @@ export function coalesced(task: () => Promise<void>): () => Promise<void> {
 }
 
 /** The SSE body; the caller answers 200 with SSE_HEADERS. */
-export function liveStream<T extends RecList>(src: LiveSource<T>, opts: { keepaliveMs?: number; retryMs?: number } = {}): ReadableStream<Uint8Array> {
+export function liveStream<T extends RecList>(src: LiveSource<T>, opts: { keepaliveMs?: number; retryMs?: number; signal?: AbortSignal } = {}): ReadableStream<Uint8Array> {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const out = writable.getWriter();
   let last = "";
@@ -145,6 +145,8 @@ export function liveStream<T extends RecList>(src: LiveSource<T>, opts: { keepal
     } catch {}
   }, opts.keepaliveMs ?? KEEPALIVE_MS);
 
+  // The browser went away (where the runtime tells): let go of the object at once.
+  opts.signal?.addEventListener("abort", end);
   void write(`retry: ${opts.retryMs ?? RETRY_MS}\n\n`);
   void subscribe();
   return readable;
