@@ -1,11 +1,14 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 const SITES = JSON.stringify({
   demo: { origins: ["http://localhost:*", "http://127.0.0.1:*"], browser_key: "demo-browser-key" },
   shop: { origins: ["https://shop.example", "https://*.shop.example"], browser_key: "shop-browser-key" },
   chaos: { origins: [] },
-  // Observability tests (test/observability.test.ts): one site each, so their counts are exact.
+  // Observability tests (test/observability.integration.test.ts): one site each, so their counts are exact.
   obs: { origins: ["https://obs.example"] },
   "obs-ae": { origins: [] },
   "obs-dlq": { origins: [] },
@@ -14,6 +17,8 @@ const SITES = JSON.stringify({
   // Timer tests: sessions end after 2 s idle, carts are abandoned after 1 s idle.
   timers: { origins: [], session_timeout_seconds: 2, cart_abandon_seconds: 1 },
   consent: { origins: [], consent_mode: "required" },
+  // Browser SDKs (test/browser-sdk-routes.integration.test.ts): consent stated by analytics.js / RudderStack; its own origin so metrics are attributed to it.
+  sdkconsent: { origins: ["https://consent.example"], consent_mode: "required", browser_key: "sdkconsent-browser-key" },
   botdrop: { origins: [], bot_action: "drop", bot_threshold: 70 },
 });
 const SITE_SECRETS = JSON.stringify({
@@ -31,40 +36,74 @@ function workerd(bindings: Record<string, string>, extra: { ratelimits?: Record<
   });
 }
 
+/** The worker as the integration and fuzz tests see it. */
+const collector = () =>
+  workerd(
+    // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
+    { SITE_SECRETS, FLUSH_INTERVAL_MS: "500" },
+    {
+      ratelimits: {
+        IP_LIMITER: { namespace_id: "1001", simple: { limit: 20, period: 60 } },
+        // Only for the per-site limit test, which swaps it in for SITE_LIMITER.
+        TIGHT_LIMITER: { namespace_id: "1003", simple: { limit: 5, period: 60 } },
+      },
+    },
+  );
+
+/**
+ * Where each kind of test lives, and the project that runs it (README, Tests). A test file
+ * outside these patterns would never run, so loading this config fails on one.
+ */
+const KINDS = {
+  // Pure functions beside the code, in workerd (the runtime they ship to) but with no worker and no bindings.
+  unit: ["worker/**/*.unit.test.ts", "durable-objects/**/*.unit.test.ts", "schemas/**/*.unit.test.ts", "bench/*.unit.test.ts"],
+  // The browser snippet's logic, in Node (browser globals are set up per test).
+  snippet: ["client-snippet/test/*.unit.test.ts"],
+  // The real worker and bindings in workerd.
+  workers: ["test/*.integration.test.ts"],
+  fuzz: ["test/fuzz/*.fuzz.test.ts"],
+  chaos: ["test/chaos/*.chaos.test.ts"],
+  // Node against a collector started by e2e/support/collector.ts: real SDKs, DuckDB, headless Chromium.
+  e2e: ["e2e/*.e2e.test.ts"],
+};
+checkTestFileNames(Object.values(KINDS).flat());
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
     projects: [
       {
-        // Unit and integration tests inside workerd, against the real worker and bindings.
-        plugins: [
-          workerd(
-            // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
-            { SITE_SECRETS, FLUSH_INTERVAL_MS: "500" },
-            {
-              ratelimits: {
-                IP_LIMITER: { namespace_id: "1001", simple: { limit: 20, period: 60 } },
-                // Only for the per-site limit test, which swaps it in for SITE_LIMITER.
-                TIGHT_LIMITER: { namespace_id: "1003", simple: { limit: 5, period: 60 } },
-              },
-            },
-          ),
-        ],
-        test: {
-          name: "workers",
-          include: ["worker/**/*.test.ts", "durable-objects/**/*.test.ts", "schemas/**/*.test.ts", "test/**/*.test.ts", "bench/*.test.ts"],
-          exclude: ["test/chaos/**"],
-        },
+        plugins: [cloudflareTest({ miniflare: { compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"] } })],
+        test: { name: "unit", include: KINDS.unit, isolate: false },
       },
+      { plugins: [collector()], test: { name: "workers", include: KINDS.workers } },
+      { plugins: [collector()], test: { name: "fuzz", include: KINDS.fuzz } },
       {
         // The same worker and objects, their Queue and R2 bindings wrapped to fail (test/chaos/entry.ts).
         plugins: [workerd({ FLUSH_INTERVAL_MS: "300" }, {}, "./test/chaos/entry.ts")],
-        test: { name: "chaos", include: ["test/chaos/**/*.test.ts"], testTimeout: 600_000 },
+        test: { name: "chaos", include: KINDS.chaos, testTimeout: 600_000 },
       },
-      // The browser snippet's logic, in Node (browser globals are set up per test).
-      { test: { name: "snippet", environment: "node", include: ["client-snippet/test/**/*.test.ts"] } },
-      // Node tests against a collector started on 127.0.0.1: real SDKs, DuckDB, real headless Chromium.
-      { test: { name: "e2e", environment: "node", include: ["e2e/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
+      { test: { name: "snippet", environment: "node", include: KINDS.snippet } },
+      { test: { name: "e2e", environment: "node", include: KINDS.e2e, globalSetup: ["e2e/support/setup.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
     ],
   },
 });
+
+/** Fails when a *.test.ts file matches no project's pattern (it would silently never run). */
+function checkTestFileNames(globs: string[]) {
+  const toRegExp = (g: string) => new RegExp(`^${g.replace(/\./g, "\\.").replace(/\*\*\//g, "\0").replace(/\*/g, "[^/]*").replace(/\0/g, "(?:.*/)?")}$`);
+  const patterns = globs.map(toRegExp);
+  const root = fileURLToPath(new URL(".", import.meta.url));
+  const skip = new Set(["node_modules", ".git", ".wrangler", "dist", ".bench-dist", ".ci-dist", "test-results"]);
+  const stray: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+      const path = dir === "" ? e.name : `${dir}/${e.name}`;
+      if (e.isDirectory()) {
+        if (!skip.has(e.name)) walk(path);
+      } else if (e.name.endsWith(".test.ts") && !patterns.some((p) => p.test(path))) stray.push(path);
+    }
+  };
+  walk("");
+  if (stray.length) throw new Error(`test files outside the naming rule (vitest.config.ts KINDS), they would never run: ${stray.join(", ")}`);
+}

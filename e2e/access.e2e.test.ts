@@ -1,6 +1,7 @@
 /** The local defaults of `npm run dev` (e2e/support/collector.ts uses the same vars): demo's read key reads profiles, nothing else. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, eventually, READ_KEY, SERVER_KEY, startCollector, type Collector } from "./support/collector";
+import { eventually } from "../test/eventually";
+import { ADMIN_TOKEN, READ_KEY, SERVER_KEY, startCollector, type Collector } from "./support/collector";
 
 let c: Collector;
 beforeAll(async () => {
@@ -22,7 +23,7 @@ describe("read key dev-read-key on a running collector", () => {
     const profile = await eventually(async () => {
       const r = await call(`/v1/profiles/demo/${id}`, `Bearer ${READ_KEY}`);
       return r.status === 200 ? ((await r.json()) as { id: string }) : null;
-    });
+    }, { what: "the profile readable with the read key", ms: 30_000, every: 200 });
     expect(profile.id).toBe(id);
 
     for (const [path, method] of [["/v1/admin/lake?prefix=events/", "GET"], [`/v1/profiles/demo/${id}/export`, "GET"], [`/v1/profiles/demo/${id}`, "DELETE"], ["/v1/admin/stats/demo", "GET"]] as const) {

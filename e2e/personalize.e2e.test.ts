@@ -10,12 +10,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MISSIONS } from "../worker/demo/shop";
-import { recordingProxy } from "./collector";
+import { eventually } from "../test/eventually";
 import { launchChromium } from "./support/browser";
 import { installProbe, measureClicks, summarize } from "./support/click-latency";
-import { admin, ADMIN_TOKEN, eventually, SERVER_KEY, startCollector, type Collector } from "./support/collector";
+import { ADMIN_TOKEN, READ_KEY, recordingProxy, SERVER_KEY, startCollector, type Collector, type LakeRecord } from "./support/collector";
 
-const READ_KEY = "dev-read-key";
 const IDENTITY_SECRET = "e2e-identity-secret-0123456789";
 const SECRETS = [ADMIN_TOKEN, READ_KEY, SERVER_KEY, IDENTITY_SECRET];
 const ROOT = new URL("..", import.meta.url);
@@ -42,23 +41,15 @@ afterAll(async () => {
   await col?.stop();
 });
 
-interface LakeRecord {
-  type: string;
-  anonymous_id: string;
-  props: Record<string, unknown> & { name?: string; properties?: Record<string, unknown> };
-}
-
 /** The lake's records of this anonymous id, once `ready` says they are all there. */
 function lakeRecords(anon: string, ready: (rs: LakeRecord[]) => boolean): Promise<LakeRecord[]> {
-  const a = admin(col);
-  return eventually(async () => {
-    const rs: LakeRecord[] = [];
-    for (const { key } of await a.lakeList("events/site=demo/")) {
-      for (const line of (await a.lakeText(key)).split("\n")) if (line) rs.push(JSON.parse(line) as LakeRecord);
-    }
-    const mine = rs.filter((r) => r.anonymous_id === anon);
-    return ready(mine) && mine;
-  }, 60_000, 500);
+  return eventually(
+    async () => {
+      const mine = (await col.lakeRecords("events/site=demo/")).filter((r) => r.anonymous_id === anon);
+      return ready(mine) && mine;
+    },
+    { what: "the page's events in the lake", ms: 60_000, every: 500 },
+  );
 }
 
 /** Product ids of a row, in order. */

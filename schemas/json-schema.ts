@@ -1,7 +1,7 @@
 /**
  * JSON Schema (draft 2020-12) for the envelope and every event type, generated from the zod
  * schemas with zod 4's toJSONSchema. `npm run schemas` writes them to schemas/json/ (committed,
- * served at GET /v1/schemas); schemas/json-schema.test.ts fails when they drift from zod.
+ * served at GET /v1/schemas); schemas/json-schema.unit.test.ts fails when they drift from zod.
  */
 import { array, toJSONSchema, type ZodType } from "zod";
 import { envelopeSchema, MAX_EVENTS } from "./envelope";

@@ -25,6 +25,8 @@ export const siteConfigSchema = strictObject({
   browser_key: writeKey.optional(),
   /** "required": events of a user without consent are held in their object until granted (then released) or denied (then purged). */
   consent_mode: oneOf(["off", "required"]).default("off"),
+  /** Consent categories of the browser SDKs (Segment, RudderStack) that must all be granted; unset: any granted category grants (worker/lib/sdk-consent.ts). */
+  consent_categories: array(string().min(1).max(64)).min(1).max(50).optional(),
   /** What a behavioural bot score at or over bot_threshold does: flag the events (bot_score in the lake) or drop them. */
   bot_action: oneOf(["flag", "drop"]).default("flag"),
   bot_threshold: number().int().min(1).max(100).default(70),

@@ -1,7 +1,7 @@
 /**
  * A scripted burst of known traffic against a running collector, then a check that
  * GET /v1/admin/stats/<site> shows the same counts: accepted by type, duplicates, and
- * rejections by reason. Used by e2e/dashboard.test.ts and by hand against `npm run dev`:
+ * rejections by reason. Used by e2e/dashboard.e2e.test.ts and by hand against `npm run dev`:
  *
  *   npm run burst                      # http://127.0.0.1:8787, site demo, dev-admin-token
  *   COLLECTOR_URL=http://127.0.0.1:9000 ADMIN_TOKEN=... SITE=demo npm run burst

@@ -30,16 +30,16 @@ type Caller = keyof typeof CREDENTIALS;
 const CALLERS = Object.keys(CREDENTIALS) as Caller[];
 
 /** What the table says a caller gets: through, 401, 403, or left to the route (keys in the body of the Segment API). */
-type Outcome = "pass" | 401 | 403 | "route";
+type Outcome = "pass" | 401 | 403 | "route" | "url";
 function outcome(rule: RouteRule, caller: Caller): Outcome {
   const takes = (c: Credential) => rule.allow !== "public" && rule.allow.includes(c);
   switch (caller) {
     case "other-read":
       return 403; // a key of another site, or of a kind the route does not take
     case "visitor":
-      return takes("visitor") ? "pass" : rule.site === "key" ? "route" : 401;
+      return takes("visitor") ? "pass" : rule.site === "key" ? "route" : rule.site === "url" ? "url" : 401;
     case "none":
-      return rule.site === "key" ? "route" : 401;
+      return rule.site === "key" ? "route" : rule.site === "url" ? "url" : 401;
     default:
       return takes(caller) ? "pass" : 403;
   }
@@ -62,12 +62,13 @@ const appRoutes: AppRoute[] = (() => {
 })();
 
 /** Values for path parameters with a pattern: the first that fits is used. */
-const SAMPLES = ["batch", "envelope.json", "events/x.ndjson.gz", `snippet.${"0".repeat(12)}.js`, `datalayer.${"0".repeat(12)}.js`, `extras.${"0".repeat(12)}.js`, `personalize.${"0".repeat(12)}.js`, "sku-1", "x"];
+const SAMPLES = ["batch", "envelope.json", "events/x.ndjson.gz", `snippet.${"0".repeat(12)}.js`, `datalayer.${"0".repeat(12)}.js`, `extras.${"0".repeat(12)}.js`, `personalize.${"0".repeat(12)}.js`, "sku-1", "x", "b"];
 function concrete(path: string, id: string): string {
   return path
     .replace(/:([A-Za-z_]+)(\{((?:[^{}]|\{[^{}]*\})*)\})?/g, (_m, name: string, _b, re: string | undefined) => {
       if (name === "site") return "demo";
       if (name === "id") return id;
+      if (name === "writeKey") return "demo-browser-key";
       if (!re) return `x-${name}`;
       const hit = SAMPLES.find((s) => new RegExp(`^(?:${re})$`).test(s));
       if (!hit) throw new Error(`no sample value for :${name}{${re}} in ${path}: add one to SAMPLES in this test`);
@@ -130,6 +131,10 @@ describe.each(appRoutes.filter((r) => ruleFor(r.method, r.path)).map((r) => [`${
       expect([401, 403], `${caller}: ${a.status} ${JSON.stringify(a.body)}`).not.toContain(a.status);
     } else if (want === "route") {
       expectRefusal(a, 401, caller); // the Segment API: no write key
+    } else if (want === "url") {
+      // The key is in the URL (the SDK settings): the route's own answer, a success or a refusal naming its field.
+      expect(a.status, `${caller}: ${JSON.stringify(a.body)}`).toBeLessThan(500);
+      if (a.status >= 400) expect(a.body?.details?.[0]?.path, caller).toMatch(/^(writeKey|origin)$/);
     } else {
       expectRefusal(a, want, caller);
     }
@@ -171,7 +176,7 @@ describe.each(rows)("access(%s) alone", (route, name, rule) => {
     if (want === "pass") {
       expect(a.status, JSON.stringify(a.body)).toBe(200);
       expect(a.body).toEqual({ route: name, principal: PRINCIPAL[caller as keyof typeof PRINCIPAL](id) });
-    } else if (want === "route") {
+    } else if (want === "route" || want === "url") {
       expect(a.status).toBe(200);
       expect(a.body.principal).toBeNull(); // the route authenticates the key itself
     } else {

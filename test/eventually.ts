@@ -1,26 +1,28 @@
-/** Polling until a condition holds: shared by the workerd tests and the Node e2e tests (no runtime imports). */
-export interface PollOptions {
-  ms?: number;
+/**
+ * Polling until a condition holds: the one helper for the workerd tests and the Node e2e tests
+ * (no runtime imports, so both can load it).
+ */
+export interface EventuallyOptions {
+  /** What is awaited, named in the timeout error: "the purchase in the lake". */
+  what: string;
+  /** How long to wait before failing. */
+  ms: number;
+  /** Pause between attempts (default 100 ms). */
   every?: number;
-  /** Named in the timeout error. */
-  what?: string;
-  /** Treat a throwing `fn` as "not yet" (servers still starting, objects not written yet). */
-  retryErrors?: boolean;
 }
 
-export async function poll<T>(fn: () => Promise<T | undefined | null | false>, opts: PollOptions = {}): Promise<T> {
-  const { ms = 15_000, every = 100, what = "condition", retryErrors = false } = opts;
-  const end = Date.now() + ms;
-  let last: unknown;
+/**
+ * Calls `fn` until it returns a truthy value, and returns that value. An error thrown by `fn`
+ * fails at once (a broken request is not "not yet"); running out of time fails with `what`.
+ */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, { what, ms, every = 100 }: EventuallyOptions): Promise<T> {
+  const start = Date.now();
+  let attempts = 0;
   for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      if (!retryErrors) throw e;
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms${last ? ` (last error: ${String(last)})` : ""}`);
+    attempts++;
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - start > ms) throw new Error(`${what}: not seen within ${ms} ms (${attempts} attempts)`);
     await new Promise((r) => setTimeout(r, every));
   }
 }

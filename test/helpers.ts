@@ -1,10 +1,9 @@
 /** Helpers for tests that run inside workerd against the real worker and bindings. */
 import { exports } from "cloudflare:workers";
-import { poll } from "./eventually";
+import { uid } from "./uid";
 
 export const ADMIN = { authorization: "Bearer test-admin-token" };
-let n = 0;
-export const uid = (p = "e") => `${p}-${Date.now().toString(36)}-${(n++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+export { uid } from "./uid";
 
 export function envelope(over: Record<string, unknown> = {}, events: unknown[] = [pageView()]) {
   return {
@@ -38,6 +37,3 @@ export function get(path: string, headers: Record<string, string> = ADMIN) {
 export const CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 export const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 export const GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
-
-/** Polls until `fn` returns a truthy value or the time runs out. */
-export const eventually = <T>(fn: () => Promise<T | undefined | null | false>, ms = 15_000, every = 100): Promise<T> => poll(fn, { ms, every });

@@ -1,6 +1,6 @@
 /** Stored records for tests that talk to the Durable Object or the consumer directly. */
 import type { StoredRecord } from "../schemas";
-import { uid } from "./helpers";
+import { uid } from "./uid";
 
 export function record(over: Partial<StoredRecord> = {}): StoredRecord {
   const now = new Date().toISOString();

@@ -8,6 +8,8 @@ import { dashboard } from "./routes/dashboard";
 import { lake } from "./routes/lake";
 import { profiles } from "./routes/profiles";
 import { schemas } from "./routes/schemas";
+import { sdkConfig } from "./routes/sdk-config";
+import { sdkMetrics } from "./routes/sdk-metrics";
 import { segment } from "./routes/segment";
 import { snippet } from "./routes/snippet";
 import { stats } from "./routes/stats";
@@ -23,7 +25,10 @@ app.route("/v1/admin/lake", lake);
 app.route("/v1/schemas", schemas);
 app.route("/v1/admin", stats); // /v1/admin/stats[/:site], /v1/admin/tail/:site
 app.route("/admin", dashboard);
-app.route("/v1", segment); // Segment-compatible: /v1/batch, /v1/track, /v1/page, /v1/screen, /v1/identify, /v1/alias, /v1/group
+app.route("/v1/m", sdkMetrics); // analytics.js telemetry, no key
+app.route("/", sdkConfig); // SDK settings: /v1/projects/:writeKey/settings (Segment), /sourceConfig/ (RudderStack)
+app.route("/beacon/v1", segment); // RudderStack's useBeacon transport: /beacon/v1/batch?writeKey=
+app.route("/v1", segment); // Segment-compatible: /v1/batch, /v1/track, /v1/page, /v1/screen, /v1/identify, /v1/alias, /v1/group and analytics.js's /v1/b|t|p|s|i|a|g
 app.route("/", snippet);
 app.route("/demo", demo);
 

@@ -5,13 +5,14 @@
  */
 import type { RejectedRow } from "../schemas";
 import { redactEmails } from "./lib/scrub";
+import { redactSignatures } from "./lib/segment-identity";
 
 const RAW_MAX = 4096;
 const ROWS_MAX = 100;
 
 export function rejectedRow(site: string, receivedMs: number, reason: RejectedRow["reason"], r: { index: number | null; id: string | null; errors: RejectedRow["errors"] }, raw: unknown): RejectedRow {
   const text = typeof raw === "string" ? raw : (JSON.stringify(raw) ?? String(raw));
-  return { site, received_at: new Date(receivedMs).toISOString(), reason, index: r.index, id: r.id, errors: r.errors.slice(0, 20), raw: redactEmails(text.slice(0, RAW_MAX)) };
+  return { site, received_at: new Date(receivedMs).toISOString(), reason, index: r.index, id: r.id, errors: r.errors.slice(0, 20), raw: redactSignatures(redactEmails(text.slice(0, RAW_MAX))) };
 }
 
 export function sampleRate(env: Env): number {

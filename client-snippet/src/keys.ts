@@ -1,7 +1,7 @@
 /**
  * Allowed props per event type, as space-separated lists (small when minified). The server
  * schema is strict (unknown keys are rejected), so props are filtered through this table.
- * The compiler checks that every listed key exists on that type's props; test/keys.test.ts
+ * The compiler checks that every listed key exists on that type's props; test/keys.unit.test.ts
  * checks the other direction (no schema key missing) against schemas/events.ts.
  */
 import type { ClientEventType, PropsOf } from "../../schemas";

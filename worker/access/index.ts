@@ -76,13 +76,13 @@ export function access(name: RouteName): MiddlewareHandler<{ Bindings: Env }> {
       const origin = pageOrigin(c);
       if (origin !== undefined && allows(rule, "visitor")) return visitor(c, rule, origin, next);
       // The Segment API also takes a key in the body: its route authenticates that itself.
-      if (rule.site === "key") return next();
+      if (rule.site === "key" || rule.site === "url") return next();
       return deny(c, rule, missing(rule));
     }
-    if ("error" in presented) return rule.site === "key" ? next() : deny(c, rule, malformed(rule, presented.error));
+    if ("error" in presented) return rule.site === "key" || rule.site === "url" ? next() : deny(c, rule, malformed(rule, presented.error));
     const owner = await lookup(await credentials(c.env), presented.key);
     // On the Segment API an unknown key is the route's to answer (in its own, Segment-style way).
-    if (!owner && rule.site === "key") return next();
+    if (!owner && (rule.site === "key" || rule.site === "url")) return next();
     const denial = decideKey(rule, owner, c.req.param("site"));
     if (denial) return deny(c, rule, denial);
     c.set("principal", principalOf(owner!));

@@ -29,9 +29,11 @@ export interface RouteRule {
    * Where a site-scoped credential's site is checked: "param" (the `:site` of the path must be
    * the key's site) or "key" (the key names the site, as on the Segment API, whose route
    * authenticates a key from the body too; this middleware only refuses the credentials that
-   * are known and not allowed). Admin is never site-scoped.
+   * are known and not allowed), or "url" (the key is in the path or query, as in the browser
+   * SDKs' settings documents: the route authenticates it; this middleware refuses known
+   * credentials in Authorization that the route does not take). Admin is never site-scoped.
    */
-  site?: "param" | "key";
+  site?: "param" | "key" | "url";
   /** What the route does, for error messages ("may not <does>"). */
   does: string;
 }
@@ -61,7 +63,17 @@ export const ROUTES = {
   "dashboard.page": { routes: ["GET /admin"], allow: "public", does: "load the dashboard page (its data needs the admin token)" },
 
   // Segment-compatible writes: a site's write key, never a reading credential.
-  "segment.write": { routes: ["POST /v1/:kind{batch|track|page|screen|identify|alias|group}"], allow: ["server", "browser"], site: "key", does: "send events with a write key" },
+  "segment.write": {
+    // analytics.js's short paths (/v1/t ...) and RudderStack's beacon transport (/beacon/v1/batch) too.
+    routes: ["POST /v1/:kind{batch|track|page|screen|identify|alias|group}", "POST /v1/:kind{[btpsiag]}", "POST /beacon/v1/:kind{batch|track|page|screen|identify|alias|group}", "POST /beacon/v1/:kind{[btpsiag]}"],
+    allow: ["server", "browser"],
+    site: "key",
+    does: "send events with a write key",
+  },
+  // The browser SDKs' settings (routes/sdk-config.ts): the site's browser key in the URL, from its origins.
+  "sdk.config": { routes: ["GET /v1/projects/:writeKey/settings", "GET /sourceConfig", "GET /sourceConfig/"], allow: ["browser"], site: "url", does: "load the browser SDKs' settings" },
+  // analytics.js's own telemetry: no key; counted, rate limited per IP (routes/sdk-metrics.ts).
+  "sdk.metrics": { routes: ["POST /v1/m"], allow: "public", does: "send analytics.js metrics" },
 
   // Profiles: read keys read, only the admin exports and erases.
   "profiles.read": { routes: ["GET /v1/profiles/:site/:id"], allow: ["admin", "read"], site: "param", does: "read profiles" },

@@ -11,12 +11,15 @@
 import { contextSchema, envelopeSchema, eventId, type Context, type Envelope, type EventType } from "../../schemas";
 import { sha256Hex } from "../../durable-objects/lib/hash";
 import type { KeyKind } from "./keys";
+import { sdkConsent } from "./sdk-consent";
+import { customProps, idString, isObj, pageEvent, trackEvent, type Obj } from "./segment-events";
+import { signatureOf, withoutSignature } from "./segment-identity";
 import { toFieldErrors, type FieldError } from "./validate";
+
+export { ECOMMERCE_EVENTS, flatten } from "./segment-events";
 
 export const SEGMENT_TYPES = ["track", "page", "screen", "identify", "alias", "group"] as const;
 export type SegmentType = (typeof SEGMENT_TYPES)[number];
-/** What a public browser key may send; identify, alias and group assert identities. */
-export const BROWSER_TYPES: readonly SegmentType[] = ["track", "page", "screen"];
 
 /** Segment's limits: 32 KB per message, 500 KB per batch request. */
 export const MAX_MESSAGE_BYTES = 32 * 1024;
@@ -24,27 +27,13 @@ export const MAX_BATCH_BYTES = 500 * 1024;
 /** A browser key may not backdate: an event more than this before its sentAt is refused. */
 export const MAX_BROWSER_AGE_MS = 24 * 3_600_000;
 
-/** Segment's e-commerce spec (v2 names, and the v1 names still sent by old clients). */
-export const ECOMMERCE_EVENTS: Readonly<Record<string, EventType>> = {
-  "Product Viewed": "product_view",
-  "Viewed Product": "product_view",
-  "Product Clicked": "product_click",
-  "Clicked Product": "product_click",
-  "Product Added": "add_to_cart",
-  "Added Product": "add_to_cart",
-  "Product Removed": "remove_from_cart",
-  "Removed Product": "remove_from_cart",
-  "Order Completed": "purchase",
-  "Completed Order": "purchase",
-  "Products Searched": "search",
-  "Searched Products": "search",
-};
-
 /** Message fields that are read, or known and deliberately not stored (never reported). */
 const KNOWN_FIELDS = new Set([
   "type", "messageId", "anonymousId", "userId", "event", "properties", "traits", "context", "timestamp",
   "originalTimestamp", "sentAt", "name", "category", "previousId", "groupId",
   "integrations", "receivedAt", "version", "channel", "_metadata", "writeKey", "options",
+  // RudderStack's JavaScript SDK
+  "rudderId", "request_ip",
 ]);
 
 export interface MapOptions {
@@ -57,6 +46,8 @@ export interface MapOptions {
   endpointType?: SegmentType;
   /** Request user agent (used for browser keys; servers name the user's in context.userAgent). */
   requestUserAgent?: string | null;
+  /** The site's `consent_categories` (lib/sdk-consent.ts); unset: any granted category grants. */
+  consentCategories?: readonly string[] | undefined;
 }
 
 /** The parts of `request.cf` that a server can state about its user (context.location). */
@@ -86,150 +77,6 @@ export interface RejectedMessage {
   errors: FieldError[];
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
-const idString = (v: unknown): unknown => (typeof v === "number" && Number.isFinite(v) ? String(v) : v);
-const numeric = (v: unknown): unknown => (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v);
-const upper = (v: unknown): unknown => (typeof v === "string" ? v.trim().toUpperCase() : v);
-const same = (v: unknown): unknown => v;
-
-/** Collects the props of one event, remembering where each came from and what was left over. */
-class Props {
-  readonly out: Obj = {};
-  readonly used = new Set<string>();
-  constructor(
-    private readonly src: Obj,
-    private readonly srcPath: string,
-    private readonly destPath: string,
-    private readonly paths: Record<string, string>,
-  ) {}
-  /** First present source key wins; all candidate keys count as read only when used. */
-  take(dest: string, keys: readonly string[], conv: (v: unknown) => unknown = same, dflt?: unknown): void {
-    this.paths[`${this.destPath}.${dest}`] = `${this.srcPath}.${keys[0]}`; // where a missing field is expected
-    for (const k of keys) {
-      const v = this.src[k];
-      if (v === undefined || v === null) continue;
-      this.out[dest] = conv(v);
-      this.used.add(k);
-      this.paths[`${this.destPath}.${dest}`] = `${this.srcPath}.${k}`;
-      return;
-    }
-    if (dflt !== undefined) this.out[dest] = dflt;
-  }
-  leftovers(ignored: string[]): void {
-    for (const k of Object.keys(this.src)) if (!this.used.has(k)) ignored.push(`${this.srcPath}.${k}`);
-  }
-}
-
-/**
- * Nested properties become dotted keys (address.city); arrays and objects deeper than three
- * levels become JSON strings; null is not stored (and is reported).
- */
-export function flatten(src: Obj, srcPath: string, out: Obj, ignored: string[], prefix = "", depth = 0): void {
-  for (const [k, v] of Object.entries(src)) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v === null || v === undefined) ignored.push(`${srcPath}.${key}`);
-    else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[key] = v;
-    else if (isObj(v) && depth < 3) flatten(v, srcPath, out, ignored, key, depth + 1);
-    else out[key] = JSON.stringify(v);
-  }
-}
-
-/** `custom` props: the name, and flattened properties plus extras (whose own source paths are given). */
-function customProps(name: unknown, nameFrom: string, src: Obj | undefined, srcPath: string, extra: Record<string, [unknown, string]>, paths: Record<string, string>, ignored: string[]) {
-  const properties: Obj = {};
-  for (const [k, [v, from]] of Object.entries(extra)) {
-    properties[k] = v;
-    paths[`props.properties.${k}`] = from;
-  }
-  if (src) flatten(src, srcPath, properties, ignored);
-  paths["props.name"] = nameFrom;
-  paths["props.properties"] = srcPath;
-  return Object.keys(properties).length ? { name, properties } : { name };
-}
-
-/** The props of a track event: e-commerce spec events get the collector's types, the rest `custom`. */
-function trackEvent(msg: Obj, paths: Record<string, string>, ignored: string[]): { type: EventType; props: Obj } {
-  const name = msg.event;
-  const type = typeof name === "string" ? ECOMMERCE_EVENTS[name] : undefined;
-  const src = isObj(msg.properties) ? msg.properties : {};
-  if (!type) return { type: "custom", props: customProps(name, "event", isObj(msg.properties) ? msg.properties : undefined, "properties", {}, paths, ignored) };
-  const p = new Props(src, "properties", "props", paths);
-  const product = ["product_id", "sku", "id"];
-  switch (type) {
-    case "product_view":
-      p.take("product_id", product, idString);
-      p.take("category", ["category"]);
-      p.take("brand", ["brand"]);
-      p.take("price", ["price"], numeric);
-      p.take("currency", ["currency"], upper);
-      break;
-    case "product_click":
-      p.take("product_id", product, idString);
-      p.take("category", ["category"]);
-      p.take("position", ["position"], numeric);
-      p.take("list", ["list_id", "list"], idString);
-      break;
-    case "add_to_cart":
-      p.take("product_id", product, idString);
-      p.take("quantity", ["quantity"], numeric, 1);
-      p.take("price", ["price"], numeric);
-      p.take("currency", ["currency"], upper);
-      break;
-    case "remove_from_cart":
-      p.take("product_id", product, idString);
-      p.take("quantity", ["quantity"], numeric);
-      break;
-    case "search":
-      p.take("query", ["query"]);
-      p.take("results_count", ["results_count"], numeric);
-      break;
-    case "purchase": {
-      p.take("order_id", ["order_id", "checkout_id"], idString);
-      p.take("revenue", ["revenue", "total", "value"], numeric);
-      // Segment: "if currency is not set, the revenue is assumed to be in US dollars".
-      p.take("currency", ["currency"], upper, "USD");
-      const products = src.products;
-      if (Array.isArray(products)) {
-        p.used.add("products");
-        paths["props.items"] = "properties.products";
-        p.out.items = products.map((item, i) => {
-          if (!isObj(item)) return item;
-          const ip = new Props(item, `properties.products[${i}]`, `props.items[${i}]`, paths);
-          ip.take("product_id", product, idString);
-          ip.take("quantity", ["quantity"], numeric, 1);
-          ip.take("price", ["price"], numeric);
-          ip.leftovers(ignored);
-          return ip.out;
-        });
-      } else {
-        paths["props.items"] = "properties.products";
-      }
-      break;
-    }
-  }
-  p.leftovers(ignored);
-  return { type, props: p.out };
-}
-
-function pageEvent(msg: Obj, ctxPage: Obj, paths: Record<string, string>, ignored: string[]): Obj {
-  const src = isObj(msg.properties) ? msg.properties : {};
-  const p = new Props(src, "properties", "props", paths);
-  p.take("url", ["url"]);
-  p.take("title", ["title"]);
-  p.take("path", ["path"]);
-  for (const [k, from] of [["url", "url"], ["title", "title"], ["path", "path"]] as const) {
-    if (p.out[k] === undefined && ctxPage[from] !== undefined) {
-      p.out[k] = ctxPage[from];
-      paths[`props.${k}`] = `context.page.${from}`;
-    }
-  }
-  p.used.add("referrer"); // goes to the envelope's context
-  p.used.add("search"); // part of url
-  p.leftovers(ignored);
-  for (const k of ["name", "category"]) if (msg[k] !== undefined) ignored.push(k);
-  return p.out;
-}
 
 const enc = new TextEncoder();
 const hashId = async (s: string): Promise<string> => "h:" + (await sha256Hex(s, 40));
@@ -288,6 +135,12 @@ function mapLocation(ctx: Obj): StatedLocation | null {
 
 const ENVELOPE_PATHS: Record<string, string> = { sent_at: "sentAt", session_id: "context.sessionId" };
 
+/** An id as sent (numbers as decimal strings); null, undefined and "" are absent. */
+const present = (v: unknown): unknown => {
+  const s = idString(v);
+  return s === null || s === undefined || s === "" ? undefined : s;
+};
+
 /** One message -> one envelope with one event, or the reasons it cannot be. */
 export async function mapMessage(raw: unknown, opts: MapOptions): Promise<MappedMessage | RejectedMessage> {
   if (!isObj(raw)) return { ok: false, messageId: null, errors: [{ path: "(root)", message: "a message must be a JSON object" }] };
@@ -300,17 +153,17 @@ export async function mapMessage(raw: unknown, opts: MapOptions): Promise<Mapped
   const type = opts.endpointType ?? raw.type;
   if (typeof type !== "string" || !(SEGMENT_TYPES as readonly string[]).includes(type)) return reject("type", `expected one of ${SEGMENT_TYPES.join(", ")}`);
   const st = type as SegmentType;
-  if (opts.kind === "browser" && !BROWSER_TYPES.includes(st)) return reject("type", `${st} needs a server key; a browser key may send ${BROWSER_TYPES.join(", ")}`);
 
   const ignored: string[] = [];
   for (const k of Object.keys(raw)) if (!KNOWN_FIELDS.has(k)) ignored.push(k);
   const paths: Record<string, string> = { id: "messageId" };
   const ctx = isObj(raw.context) ? raw.context : {};
 
-  // Who: userId and/or anonymousId (alias: previousId links the old id to userId).
-  const userId = idString(raw.userId) ?? undefined;
-  const previousId = idString(raw.previousId) ?? undefined;
-  let anon = idString(raw.anonymousId) ?? undefined;
+  // Who: userId and/or anonymousId (alias: previousId links the old id to userId). An empty
+  // string is absent: RudderStack's SDK sends userId "" until identify.
+  const userId = present(raw.userId);
+  const previousId = present(raw.previousId);
+  let anon = present(raw.anonymousId);
   paths.anonymous_id = "anonymousId";
   paths.user_id = "userId";
   if (st === "alias") {
@@ -348,7 +201,8 @@ export async function mapMessage(raw: unknown, opts: MapOptions): Promise<Mapped
       event = { type: "custom", props: customProps("screen", "type", isObj(raw.properties) ? raw.properties : undefined, "properties", raw.name !== undefined ? { screen_name: [raw.name, "name"] } : {}, paths, ignored) };
       break;
     case "identify": {
-      const traits = isObj(raw.traits) ? raw.traits : isObj(ctx.traits) ? ctx.traits : undefined;
+      // The identity signature is never stored: it is taken out of the traits.
+      const traits = withoutSignature(isObj(raw.traits) ? raw.traits : isObj(ctx.traits) ? ctx.traits : undefined);
       event = { type: "custom", props: customProps("identify", "type", traits, isObj(raw.traits) ? "traits" : "context.traits", {}, paths, ignored) };
       break;
     }
@@ -362,15 +216,23 @@ export async function mapMessage(raw: unknown, opts: MapOptions): Promise<Mapped
   }
 
   const context = mapContext(ctx, page, ignored);
-  const sessionId = idString(ctx.sessionId);
+  // RudderStack's session id is a number (epoch ms): kept as its decimal string.
+  const sessionId = present(ctx.sessionId);
+  // A browser key's user id may come with the site backend's signature (lib/segment-identity.ts).
+  const sig = opts.kind === "browser" && userId !== undefined ? signatureOf(raw) : null;
+  if (sig) paths.user_id_sig = sig.from;
+  const consent = sdkConsent(ctx, opts.consentCategories);
   const candidate = {
     site: opts.site,
     anonymous_id: anon,
     ...(userId !== undefined ? { user_id: trustedUserId(opts.kind, userId) } : {}),
-    ...(sessionId !== undefined && sessionId !== null ? { session_id: sessionId } : {}),
+    ...(sig ? { user_id_sig: sig.value } : {}),
+    ...(sessionId !== undefined ? { session_id: sessionId } : {}),
+    ...(consent ? { consent } : {}),
     sent_at,
     ...(Object.keys(context).length ? { context } : {}),
-    events: [{ id: await eventIdOf(raw), type: event.type, ts, props: event.props }],
+    // The endpoint's type is part of a hashed id: one body posted to /v1/identify and /v1/alias is two messages.
+    events: [{ id: await eventIdOf(raw.type === st ? raw : { ...raw, type: st }), type: event.type, ts, props: event.props }],
   };
   const env = envelopeSchema.safeParse(candidate);
   if (!env.success) return { ok: false, messageId, errors: toFieldErrors(env.error.issues).map((e) => ({ ...e, path: translatePath(e.path, { ...paths, ...ENVELOPE_PATHS }) })) };
@@ -379,16 +241,16 @@ export async function mapMessage(raw: unknown, opts: MapOptions): Promise<Mapped
 }
 
 /**
- * The single place where a message's userId becomes the record's user_id. A server key is
- * trusted. A browser key is treated like the browser envelope of /v1/collect, which takes
- * user_id as sent today; identity verification for browsers plugs in here.
+ * The single place where a message's userId becomes the envelope's user_id. A server key is
+ * trusted. A browser key's goes, with its signature if any, through the site's identity policy
+ * in the route (ingest.ts trustedEnvelope), exactly like the envelope of /v1/collect.
  */
 export function trustedUserId(kind: KeyKind, userId: unknown): unknown {
   switch (kind) {
     case "server":
       return userId; // the site's own backend: trusted as sent
     case "browser":
-      return userId; // as /v1/collect: taken as sent until browser identities are verified
+      return userId; // checked against the site's identity policy by the route, as /v1/collect
   }
 }
 

@@ -10,7 +10,8 @@ export const SCALARS = [
   "requests", "bytes_in", "duplicates", "lake_events", "lake_objects", "consumer_batches", "queue_messages", "queue_retries",
   "deadletter_batches", "deadletter_messages", "deadletter_events",
 ] as const;
-export const LABELLED = ["accepted", "rejected", "status"] as const;
+/** sdk_metrics: analytics.js telemetry by metric name (POST /v1/m, routes/sdk-metrics.ts). */
+export const LABELLED = ["accepted", "rejected", "status", "sdk_metrics"] as const;
 export const SKETCHES = ["ingest_ms", "flush_lag_ms", "lake_lag_ms"] as const;
 
 export interface Lag {

@@ -22,7 +22,7 @@ declare module "hono" {
 /** Requests refused before any site was known are counted under this name. */
 export const UNATTRIBUTED = "_unknown";
 
-const INGEST = /^\/v1\/(collect|batch|track|page|screen|identify|alias|group)\/?$/;
+const INGEST = /^(\/beacon)?\/v1\/(collect|batch|track|page|screen|identify|alias|group|[tpiagsb])\/?$/;
 
 export const requestLog: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
   const started = Date.now();

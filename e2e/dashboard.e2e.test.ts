@@ -1,5 +1,5 @@
 /**
- * The operations dashboard in real headless Chromium (Debian's chromium + playwright-core),
+ * The operations dashboard in real headless Chromium (playwright-core, e2e/support/browser.ts),
  * against a collector on 127.0.0.1 after a scripted burst of known traffic: the page must show
  * the counts that were sent, refused and deduplicated, and /v1/admin/stats must agree.
  * The screenshot is kept in test-results/dashboard.png.

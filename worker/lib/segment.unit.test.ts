@@ -78,8 +78,8 @@ describe("mapMessage: other types", () => {
 });
 
 describe("mapMessage: keys, time and limits", () => {
-  it("browser keys: events only, no backdating beyond 24 h, the request's user agent", async () => {
-    for (const type of ["identify", "alias", "group"]) expect((await bad({ ...base, type, userId: "u", previousId: "p", groupId: "g" }, browser))[0]!.path).toBe("type");
+  it("browser keys: every message type, no backdating beyond 24 h, the request's user agent", async () => {
+    for (const type of ["identify", "alias", "group"]) expect((await ok({ ...base, type, userId: "u", previousId: "p", groupId: "g" }, browser)).envelope.user_id, type).toBe("u");
     const m = await ok({ ...tr("E", {}), sentAt: "2026-11-26T12:00:00.000Z", context: { userAgent: "spoofed", location: { country: "FR" } } }, browser);
     expect(m.userAgent).toBe("UA");
     expect(m.location).toBeNull();
@@ -103,7 +103,7 @@ describe("mapMessage: keys, time and limits", () => {
   it("refuses a message over 32 KB and bad envelope fields by the sender's names", async () => {
     expect((await bad(tr("E", { b: "x".repeat(33_000) })))[0]).toMatchObject({ path: "(root)", message: expect.stringContaining("32 KB") });
     expect(await bad({ ...tr("E", {}), anonymousId: "x".repeat(200) })).toEqual([{ path: "anonymousId", message: expect.any(String) }]);
-    expect(new Set((await bad({ ...tr("E", {}), context: { sessionId: "" } })).map((e) => e.path))).toEqual(new Set(["context.sessionId"]));
+    expect(new Set((await bad({ ...tr("E", {}), context: { sessionId: "s".repeat(200) } })).map((e) => e.path))).toEqual(new Set(["context.sessionId"]));
     expect(await bad("str")).toEqual([{ path: "(root)", message: expect.any(String) }]);
   });
   it("drops (and reports) context fields that do not fit, instead of refusing the event", async () => {

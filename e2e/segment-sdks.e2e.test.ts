@@ -6,13 +6,12 @@ import { Analytics as Segment } from "@segment/analytics-node";
 import RudderAnalytics from "@rudderstack/rudder-sdk-node";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admin, BROWSER_KEY, eventually, SERVER_KEY, startCollector, type Collector } from "./support/collector";
+import { eventually } from "../test/eventually";
+import { BROWSER_KEY, SERVER_KEY, startCollector, type Collector } from "./support/collector";
 
 let collector: Collector;
-let api: ReturnType<typeof admin>;
 beforeAll(async () => {
   collector = await startCollector();
-  api = admin(collector);
 });
 afterAll(async () => collector?.stop());
 
@@ -21,8 +20,8 @@ async function lakeRecords(ids: readonly string[]): Promise<Map<string, any>> {
   const want = new Set(ids);
   return eventually(async () => {
     const found = new Map<string, any>();
-    for (const o of await api.lakeList(`events/site=demo/dt=${day()}/`)) {
-      for (const line of (await api.lakeText(o.key)).split("\n")) {
+    for (const o of await collector.lakeList(`events/site=demo/dt=${day()}/`)) {
+      for (const line of (await collector.lakeText(o.key)).split("\n")) {
         if (!line) continue;
         const r = JSON.parse(line);
         if (want.has(r.id)) {
@@ -32,7 +31,7 @@ async function lakeRecords(ids: readonly string[]): Promise<Map<string, any>> {
       }
     }
     return found.size === want.size ? found : null;
-  });
+  }, { what: `${ids.length} messages in the lake`, ms: 30_000, every: 200 });
 }
 
 /** Segment's client with its HTTP traffic recorded: statuses, and how often it tried. */
@@ -76,7 +75,7 @@ describe("@segment/analytics-node", () => {
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(ids).toHaveLength(12);
 
-    const profile = await api.profile("demo", userId);
+    const profile = (await collector.profile("demo", userId))!;
     expect(profile).toMatchObject({ user_id: userId, counts: { page_view: 1, product_view: 1, product_click: 1, add_to_cart: 1, remove_from_cart: 1, search: 1, purchase: 1, custom: 5 } });
     expect(profile.anonymous_ids).toContain(anonymousId);
     expect(profile.purchases.count).toBe(1);
@@ -130,10 +129,10 @@ describe("@rudderstack/rudder-sdk-node", () => {
     await client.flush();
     expect(errors).toEqual([]);
 
-    const anonProfile = await api.profile("demo", anonymousId);
+    const anonProfile = (await collector.profile("demo", anonymousId))!;
     expect(anonProfile.counts).toMatchObject({ product_view: 1, add_to_cart: 1, page_view: 1 });
     expect(anonProfile.cart.items).toEqual(expect.arrayContaining([expect.objectContaining({ product_id: "sku-7", quantity: 1 })]));
-    const userProfile = await api.profile("demo", userId);
+    const userProfile = (await collector.profile("demo", userId))!;
     expect(userProfile.counts).toMatchObject({ custom: 1, search: 1 });
 
     const lake = await lakeRecords(ids);
@@ -152,7 +151,7 @@ describe("@rudderstack/rudder-sdk-node", () => {
       await client.flush();
     }
     expect(errors).toEqual([]);
-    expect((await api.profile("demo", anonymousId)).counts.custom).toBe(1);
+    expect((await collector.profile("demo", anonymousId))!.counts.custom).toBe(1);
     expect((await lakeRecords([messageId])).size).toBe(1);
   });
 

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admin, eventually, SERVER_KEY, startCollector, type Collector } from "./support/collector";
+import { eventually } from "../test/eventually";
+import { SERVER_KEY, startCollector, type Collector } from "./support/collector";
 
 let collector: Collector;
 let dir: string;
@@ -59,16 +60,15 @@ describe("lake with DuckDB", () => {
     expect(beacon.status).toBe(202);
 
     // Download every object of today's partition as written (gzip), keeping the layout.
-    const api = admin(collector);
     const prefix = `events/site=demo/dt=${now.toISOString().slice(0, 10)}/`;
     const want = [...Object.values(ids), beaconId];
     await eventually(async () => {
-      const objects = await api.lakeList(prefix);
-      const text = (await Promise.all(objects.map((o) => api.lakeText(o.key)))).join("");
+      const objects = await collector.lakeList(prefix);
+      const text = (await Promise.all(objects.map((o) => collector.lakeText(o.key)))).join("");
       return want.every((id) => text.includes(id)) ? objects : null;
-    });
-    for (const o of await api.lakeList(prefix)) {
-      const bytes = await api.lakeRaw(o.key);
+    }, { what: "the batch and the beacon in the lake", ms: 30_000, every: 200 });
+    for (const o of await collector.lakeList(prefix)) {
+      const bytes = await collector.lakeRaw(o.key);
       expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]); // gzip, as the consumer wrote it
       await mkdir(dirname(join(dir, o.key)), { recursive: true });
       await writeFile(join(dir, o.key), bytes);

@@ -6,11 +6,12 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ADMIN, envelope, eventually, ev, get, pageView, post, uid } from "./helpers";
+import { eventually } from "./eventually";
+import { ADMIN, envelope, ev, get, pageView, post, uid } from "./helpers";
 import { lakeLines, today } from "./lake";
 import { openWebSocket } from "./subscribe";
 
-describe("per-user timers", () => {
+describe("per-user timers on the Durable Object alarm", () => {
   it("makes session_end and cart_abandoned once, pushes them and writes them to the lake", async () => {
     const anon = uid("anon");
     const session = uid("s");
@@ -27,7 +28,7 @@ describe("per-user timers", () => {
     const mine = await eventually(async () => {
       const lines = (await lakeLines(`events/site=timers/dt=${today()}/`)).filter((l) => l.anonymous_id === anon);
       return lines.length >= 5 ? lines : null;
-    }, 20_000, 250);
+    }, { what: "session_end and cart_abandoned in the lake", ms: 20_000, every: 250 });
     const byType = Object.fromEntries(mine.map((l) => [l.type, l]));
     expect(byType.session_end).toMatchObject({ site: "timers", session_id: session, user_id: null, identity: "none", props: { session_id: session, pages: 1, events: 3 } });
     expect(byType.session_end.props.duration_ms).toBe(Date.parse(byType.session_end.props.last_activity) - Date.parse(byType.session_end.props.started_at));

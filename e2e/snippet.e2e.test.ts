@@ -1,12 +1,13 @@
 /**
- * The snippet in real headless Chromium (Debian's chromium via playwright-core) against the
+ * The snippet in real headless Chromium (playwright-core, e2e/support/browser.ts) against the
  * real collector (`wrangler dev`), with the demo page served by the collector itself.
  */
 import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { launchChromium } from "./support/browser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "../client-snippet/src/types";
-import { eventually, recordingProxy, startCollector, type Collector } from "./collector";
+import { eventually } from "../test/eventually";
+import { recordingProxy, startCollector, type Collector } from "./support/collector";
 
 declare global {
   interface Window {
@@ -39,6 +40,9 @@ async function openDemo(path = "/demo"): Promise<{ context: BrowserContext; page
   return { context, page, anon };
 }
 
+/** Every record of this visitor in the lake. */
+const lake = async (anon: string) => (await col.lakeRecords("events/site=demo/")).filter((r) => r.anonymous_id === anon);
+
 const outbox = (page: Page) =>
   page.evaluate(() => (JSON.parse(localStorage.getItem("_ec_outbox") || "[]") as { e: { id: string; type: string }[] }[]).flatMap((b) => b.e));
 
@@ -66,13 +70,13 @@ describe("browser snippet in Chromium", () => {
       const p = await col.profile("demo", anon);
       // The SPA navigation to the product page is a page view too (another envelope: its page context).
       return p && p.counts.product_click === 1 && p.counts.page_view === 2 && p;
-    }, "product_click in the profile");
+    }, { what: "product_click in the profile", ms: 30_000, every: 250 });
     expect(p.recent_products.map((r) => r.product_id)).toContain("sku-2");
     expect(p.affinities.categories.map((a) => a.key)).toContain("shoes");
     const records = await eventually(async () => {
-      const rs = await col.lake(anon);
+      const rs = await lake(anon);
       return rs.some((r) => r.type === "product_click") && rs;
-    }, "product_click in the lake");
+    }, { what: "product_click in the lake", ms: 30_000, every: 250 });
     const click = records.find((r) => r.type === "product_click")!;
     expect(click.props).toEqual({ product_id: "sku-2", category: "shoes", position: 2, list: "home" });
     expect(click.page.path).toBe("/demo");
@@ -87,7 +91,7 @@ describe("browser snippet in Chromium", () => {
     const p = await eventually(async () => {
       const p = await col.profile("demo", anon);
       return p && p.counts.product_view === 1 && p.counts.page_view === 1 && p;
-    }, "product_view from the stub");
+    }, { what: "product_view from the stub", ms: 30_000, every: 250 });
     expect(p.recent_products[0]).toMatchObject({ product_id: "sku-5", action: "view" });
     await context.close();
   });
@@ -106,12 +110,12 @@ describe("browser snippet in Chromium", () => {
     const p = await eventually(async () => {
       const p = await col.profile("demo", anon);
       return p && p.counts.search === 1 && p.counts.form_submit === 2 && p;
-    }, "search and form submissions in the profile");
+    }, { what: "search and form submissions in the profile", ms: 30_000, every: 250 });
     expect(p.recent_searches[0]!.query).toBe("boot");
     const rs = await eventually(async () => {
-      const rs = await col.lake(anon);
+      const rs = await lake(anon);
       return rs.filter((r) => r.type === "form_submit").length === 2 && rs.some((r) => r.type === "search") && rs;
-    }, "forms and search in the lake");
+    }, { what: "forms and search in the lake", ms: 30_000, every: 250 });
     expect(rs.filter((r) => r.type === "form_submit").map((r) => r.props)).toEqual([{ form_id: "newsletter" }, { form_id: "search" }]);
     // (personalize.js adds custom recs_impression events for the recommendation rows.)
     expect(rs.find((r) => r.type === "custom" && r.props.name === "promo_click")!.props).toEqual({ name: "promo_click", properties: { promo: "winter-sale", slot: "hero" } });
@@ -136,12 +140,12 @@ describe("browser snippet in Chromium", () => {
     const p = await eventually(async () => {
       const p = await col.profile("demo", anon);
       return p && (p.counts.scroll_depth ?? 0) >= 5 && p;
-    }, "scroll milestones in the profile");
+    }, { what: "scroll milestones in the profile", ms: 30_000, every: 250 });
     expect(p.engagement.max_scroll_depth).toBe(100);
     const rs = await eventually(async () => {
-      const rs = await col.lake(anon);
+      const rs = await lake(anon);
       return rs.filter((r) => r.type === "scroll_depth").length >= 5 && rs;
-    }, "scroll milestones in the lake");
+    }, { what: "scroll milestones in the lake", ms: 30_000, every: 250 });
     const percents = rs.filter((r) => r.type === "scroll_depth").map((r) => r.props.percent as number);
     expect(percents.sort((a, b) => a - b)).toEqual([25, 50, 75, 90, 100]);
     expect(p.counts.scroll_depth).toBe(5);
@@ -170,12 +174,12 @@ describe("browser snippet in Chromium", () => {
     const p = await eventually(async () => {
       const p = await col.profile("demo", anon);
       return p && p.counts.custom! >= 1 && p.counts.page_view === 1 && p.counts.engagement === 1 && p;
-    }, "beacon delivery");
+    }, { what: "beacon delivery", ms: 30_000, every: 250 });
     // The custom events: the promo click, and the recommendation rows' impressions (personalize.js).
     const customs = await eventually(async () => {
-      const rs = (await col.lake(anon)).filter((r) => r.type === "custom");
+      const rs = (await lake(anon)).filter((r) => r.type === "custom");
       return rs.some((r) => r.props.name === "promo_click") && rs;
-    }, "promo click in the lake");
+    }, { what: "promo click in the lake", ms: 30_000, every: 250 });
     expect(customs.every((r) => r.props.name === "promo_click" || r.props.name === "recs_impression")).toBe(true);
     expect(p.engagement.visible_ms).toBeGreaterThan(0);
     expect(p.engagement.active_ms).toBeGreaterThan(0);
@@ -196,7 +200,7 @@ describe("browser snippet in Chromium", () => {
   it("offline, reload, online: every event arrives exactly once", async () => {
     const { context, page, anon } = await openDemo();
     await page.evaluate(() => window.ec.flush());
-    await eventually(async () => (await col.profile("demo", anon))?.counts.page_view === 1, "first page view");
+    await eventually(async () => (await col.profile("demo", anon))?.counts.page_view === 1, { what: "first page view", ms: 30_000, every: 250 });
 
     // 1. Offline: clicks and an add-to-cart (sent at once, and failing) wait in the outbox.
     await context.setOffline(true);
@@ -227,7 +231,7 @@ describe("browser snippet in Chromium", () => {
     });
     await context.setOffline(false);
     // The retry sends one request per page context at once, so several may get through.
-    await eventually(async () => lost > 0, "a request reached the collector");
+    await eventually(async () => lost > 0, { what: "a request reached the collector", ms: 30_000, every: 250 });
 
     // 3. Reload: the outbox is in localStorage and survives.
     await page.reload();
@@ -245,21 +249,21 @@ describe("browser snippet in Chromium", () => {
     await context.unroute("**/v1/collect");
     await context.setOffline(true);
     await context.setOffline(false);
-    await eventually(async () => (await outbox(page)).length === 0, "outbox drained");
+    await eventually(async () => (await outbox(page)).length === 0, { what: "outbox drained", ms: 30_000, every: 250 });
     expect(answers.reduce((s, a) => s + a.duplicates, 0)).toBeGreaterThan(0);
 
     const p = await eventually(async () => {
       const p = await col.profile("demo", anon);
       return p && p.counts.add_to_cart === 1 && p;
-    }, "profile after the outbox drained");
+    }, { what: "profile after the outbox drained", ms: 30_000, every: 250 });
     expect(p.counts.product_click).toBe(3);
     expect(p.cart.items).toEqual([expect.objectContaining({ product_id: "sku-2", quantity: 1 })]);
 
     // The lake: every id once, and every pending event there.
     const rs = await eventually(async () => {
-      const rs = await col.lake(anon);
+      const rs = await lake(anon);
       return pending.every((e) => rs.some((r) => r.id === e.id)) && rs;
-    }, "all pending events in the lake");
+    }, { what: "all pending events in the lake", ms: 30_000, every: 250 });
     const ids = rs.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(rs.filter((r) => r.type === "product_click")).toHaveLength(3);

@@ -1,6 +1,7 @@
 /** The consent buffer and behavioural bot scoring, in the user's object in workerd. */
 import { describe, expect, it } from "vitest";
-import { envelope, ev, eventually, get, post, uid } from "./helpers";
+import { eventually } from "./eventually";
+import { envelope, ev, get, post, uid } from "./helpers";
 
 const json = async (r: Response) => (await r.json()) as any;
 const exportOf = async (site: string, id: string) => json(await get(`/v1/profiles/${site}/${id}/export`));
@@ -41,7 +42,7 @@ describe("consent buffer (consent_mode: required)", () => {
     await eventually(async () => {
       const lake = await lakeIds("consent");
       return ids.every((id) => lake.has(id));
-    }, 20_000, 250);
+    }, { what: "the released consent events in the lake", ms: 20_000, every: 250 });
   });
 
   it("purges held events when consent is denied, and keeps nothing of later beacons", async () => {
@@ -77,7 +78,7 @@ describe("behavioural bot scoring", () => {
       const list = (await json(await get(`/v1/admin/lake?prefix=${encodeURIComponent(`events/site=demo/dt=${day}/`)}`))) as { key: string }[];
       for (const o of list) for (const l of (await (await get(`/v1/admin/lake/${o.key}`)).text()).trim().split("\n")) if (l && JSON.parse(l).id === last) return JSON.parse(l);
       return null;
-    }, 20_000, 250);
+    }, { what: "the bot-scored event in the lake", ms: 20_000, every: 250 });
     expect(rec.bot_score).toBeGreaterThanOrEqual(70);
     expect(rec.bot_reasons).toContain("regular");
   });

@@ -4,7 +4,8 @@
  * merged, every update pushed to a subscriber, and the events (plus session_end) in the lake.
  */
 import { describe, expect, it } from "vitest";
-import { ADMIN, envelope, eventually, ev, get, pageView, post, uid } from "./helpers";
+import { eventually } from "./eventually";
+import { ADMIN, envelope, ev, get, pageView, post, uid } from "./helpers";
 import { lakeLines, today } from "./lake";
 import { openWebSocket } from "./subscribe";
 
@@ -69,7 +70,7 @@ describe("scripted session", () => {
     const lines = await eventually(async () => {
       const all = (await lakeLines(`events/site=${site}/dt=${today()}/`)).filter((l) => ids.has(l.id) || (l.type === "session_end" && l.session_id === session));
       return all.length >= ids.size + 1 ? all : null;
-    }, 20_000, 250);
+    }, { what: "the session's events and its session_end in the lake", ms: 20_000, every: 250 });
     expect(lines.filter((l) => ids.has(l.id)).length).toBe(ids.size);
     const end = lines.find((l) => l.type === "session_end");
     expect(end).toMatchObject({ user_id: user, props: { session_id: session, pages: 2, events: 12 } });

@@ -2,7 +2,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keepRejected, rejectedRow, sampleRate } from "../worker/rejections";
-import { envelope, ev, eventually, get, pageView, post, uid } from "./helpers";
+import { eventually } from "./eventually";
+import { envelope, ev, get, pageView, post, uid } from "./helpers";
 
 async function rejectedLines(): Promise<any[]> {
   const day = new Date().toISOString().slice(0, 10);
@@ -17,7 +18,7 @@ describe("rejected rows", () => {
     const bad = ev("product_click", { category: "shoes", note: "mail jane@mail.example" });
     const res = await post(envelope({}, [pageView(), bad]));
     expect(res.status).toBe(202);
-    const row = await eventually(async () => (await rejectedLines()).find((l) => l.id === bad.id), 20_000, 250);
+    const row = await eventually(async () => (await rejectedLines()).find((l) => l.id === bad.id), { what: "the refused event in rejected/", ms: 20_000, every: 250 });
     expect(row).toMatchObject({ site: "demo", reason: "invalid_event", index: 1, errors: expect.arrayContaining([{ path: "props.product_id", message: expect.any(String) }, { path: "props.note", message: "unknown field" }]) });
     expect(row.raw).toContain('"product_click"');
     expect(row.raw).not.toContain("jane@");
@@ -26,7 +27,7 @@ describe("rejected rows", () => {
   it("keeps refused envelopes of known sites", async () => {
     const marker = uid("envelope");
     expect((await post({ site: "demo", anonymous_id: marker, events: [] })).status).toBe(400);
-    const row = await eventually(async () => (await rejectedLines()).find((l) => l.reason === "invalid_envelope" && l.raw.includes(marker)), 20_000, 250);
+    const row = await eventually(async () => (await rejectedLines()).find((l) => l.reason === "invalid_envelope" && l.raw.includes(marker)), { what: "the refused envelope in rejected/", ms: 20_000, every: 250 });
     expect(row.errors.map((e: { path: string }) => e.path).sort()).toEqual(["events", "sent_at"]);
   });
 
@@ -58,7 +59,7 @@ describe("rejected rows from the Segment-compatible API", () => {
       }),
     );
     expect(res.status).toBe(200);
-    const row = await eventually(async () => (await rejectedLines()).find((l) => l.id === bad), 20_000, 250);
+    const row = await eventually(async () => (await rejectedLines()).find((l) => l.id === bad), { what: "the refused Segment message in rejected/", ms: 20_000, every: 250 });
     expect(row).toMatchObject({ site: "demo", reason: "invalid_event", index: 1 });
     expect(row.errors.length).toBeGreaterThan(0);
     expect(row.raw).toContain("Order Completed");

@@ -19,7 +19,7 @@ function rec(type: StoredRecord["type"], props: Record<string, unknown>, atMs: n
 }
 const apply = (p: ReturnType<typeof emptyProfile>, r: StoredRecord) => applyEvent(p, r, 24 * 3_600_000, cfg.sessionTimeoutMs);
 
-describe("per-user timers", () => {
+describe("timer deadlines and due events (pure)", () => {
   it("session_end falls due after the inactivity timeout, with duration, pages and events", () => {
     const p = emptyProfile("demo", "a-1");
     apply(p, rec("page_view", {}, T0));

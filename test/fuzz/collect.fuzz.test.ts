@@ -7,7 +7,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CLIENT_EVENT_TYPES } from "../schemas";
+import { CLIENT_EVENT_TYPES } from "../../schemas";
 
 const NOW = () => new Date().toISOString();
 const id = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,64}$/);
@@ -31,7 +31,7 @@ const validProps: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   custom: fc.record({ name: sku, properties: fc.dictionary(sku, fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.boolean()), { maxKeys: 10 }) }, { requiredKeys: ["name"] }),
 };
 // Client types only (session_end and cart_abandoned are the collector's own). identify files the
-// beacon under the user's object, which the storage checks here do not follow: see test/identity.test.ts.
+// beacon under the user's object, which the storage checks here do not follow: see test/identity.integration.test.ts.
 const FUZZ_TYPES = CLIENT_EVENT_TYPES.filter((t) => t !== "identify");
 const validEvent = fc.constantFrom(...FUZZ_TYPES).chain((type) => validProps[type]!.map((props) => ({ type, props })));
 

@@ -11,7 +11,8 @@ import type { SiteStats } from "../durable-objects/site-stats";
 import worker from "../worker";
 import { gunzip } from "../worker/lib/lake";
 import { hourOfMinute, minuteOf } from "../durable-objects/lib/metric-tree";
-import { envelope, ev, eventually, get, pageView, post, uid } from "./helpers";
+import { eventually } from "./eventually";
+import { envelope, ev, get, pageView, post, uid } from "./helpers";
 import { record } from "./records";
 
 afterEach(() => vi.restoreAllMocks());
@@ -58,7 +59,7 @@ describe("GET /v1/admin/stats/:site", () => {
     const s = await eventually(async () => {
       const v = await stats(site);
       return v.totals.lake_events >= 5 && v.totals.duplicates >= 3 && v.totals.requests >= 5 ? v : null;
-    }, 25_000, 300);
+    }, { what: "the burst counted in /v1/admin/stats", ms: 25_000, every: 300 });
     expect(s.totals).toMatchObject({
       requests: 5,
       accepted: { page_view: 2, product_view: 1, add_to_cart: 1, search: 1 },
@@ -115,7 +116,7 @@ describe("GET /v1/admin/stats/:site", () => {
   it("counts requests refused before any site is known under _unknown", async () => {
     const before = (await stats("_unknown")).totals.rejected.not_json ?? 0;
     expect((await post(null, { raw: "{not json" })).status).toBe(400);
-    await eventually(async () => ((await stats("_unknown")).totals.rejected.not_json ?? 0) > before, 10_000, 200);
+    await eventually(async () => ((await stats("_unknown")).totals.rejected.not_json ?? 0) > before, { what: "the not_json rejection counted under _unknown", ms: 10_000, every: 200 });
   });
 });
 

@@ -1,7 +1,6 @@
 /// <reference types="vite/client" />
 /** Drift check: the committed schemas/json/ must be exactly what the zod schemas generate (`npm run schemas`). */
 import { describe, expect, it } from "vitest";
-import { exports } from "cloudflare:workers";
 import committedManifest from "./json/manifest.ts?raw";
 import { jsonSchemas } from "./json/manifest";
 import { buildJsonSchemas, manifestSource } from "./json-schema";
@@ -24,15 +23,5 @@ describe("JSON Schema", () => {
     expect(purchase.properties.props.required).toEqual(["order_id", "revenue", "currency", "items"]);
     expect(purchase.properties.props.additionalProperties).toBe(false);
     expect((generated["events/custom.json"] as any).properties.props.properties.properties.maxProperties).toBe(50);
-  });
-  it("is served at GET /v1/schemas and /v1/schemas/<name>", async () => {
-    const all = await exports.default.fetch(new Request("https://collector.test/v1/schemas"));
-    expect(all.status).toBe(200);
-    expect(all.headers.get("access-control-allow-origin")).toBe("*");
-    expect(await all.json()).toEqual(generated);
-    const one = await exports.default.fetch(new Request("https://collector.test/v1/schemas/events/product_view.json"));
-    expect(one.headers.get("content-type")).toContain("application/schema+json");
-    expect(await one.json()).toEqual(generated["events/product_view.json"]);
-    expect((await exports.default.fetch(new Request("https://collector.test/v1/schemas/nope.json"))).status).toBe(404);
   });
 });

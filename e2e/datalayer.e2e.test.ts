@@ -11,11 +11,12 @@ import { type Browser, type Page } from "playwright-core";
 import { launchChromium } from "./support/browser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "../client-snippet/src/types";
-import { eventually, freePort, startCollector, type Collector } from "./collector";
+import { eventually } from "../test/eventually";
+import { freePort, startCollector, type Collector } from "./support/collector";
 
 declare global {
   interface Window {
-    // The same declaration as in snippet.test.ts (one program); the stub's queue is read with a cast.
+    // The same declaration as in snippet.e2e.test.ts (one program); the stub's queue is read with a cast.
     ec: Client & ((method: string, ...args: unknown[]) => unknown);
     dataLayer: unknown[];
   }
@@ -71,6 +72,9 @@ afterAll(async () => {
   await new Promise((r) => shop?.server.close(r));
 });
 
+/** Every record of this visitor in the lake. */
+const lake = async (anon: string) => (await col.lakeRecords("events/site=demo/")).filter((r) => r.anonymous_id === anon);
+
 /** Adds a script tag with data attributes, as a tag manager does. */
 const inject = (page: Page, src: string, data: Record<string, string>) =>
   page.evaluate(
@@ -86,19 +90,12 @@ const inject = (page: Page, src: string, data: Record<string, string>) =>
     [src, data] as const,
   );
 
-interface FullProfile {
-  counts: Record<string, number>;
-  recent_products: { product_id: string }[];
-  recent_searches: { query: string }[];
-  purchases: { count: number; revenue: Record<string, number>; last_order_ids: string[] };
-}
-
 /** The profile once every mapped event is in, with nothing else in it. */
 async function expectMapped(anon: string, order: string) {
-  const p = (await eventually(async () => {
+  const p = await eventually(async () => {
     const p = await col.profile("demo", anon);
     return p && p.counts.purchase === 1 && p.counts.product_view === 1 && p.counts.search === 1 && p.counts.custom === 1 && p.counts.add_to_cart === 1 && p;
-  }, "mapped dataLayer events in the profile")) as unknown as FullProfile;
+  }, { what: "mapped dataLayer events in the profile", ms: 30_000, every: 250 });
   // The snippet's own page view, and nothing from gtm.*, ecommerce: null or the unconfigured scroll event.
   expect(Object.fromEntries(Object.entries(p.counts).filter(([, n]) => n > 0))).toEqual({ page_view: 1, product_view: 1, search: 1, custom: 1, add_to_cart: 1, purchase: 1 });
   expect(p.recent_products[0]!.product_id).toBe("sku-1");
@@ -171,9 +168,9 @@ describe("dataLayer bridge in Chromium", () => {
     await expectMapped(anon, order);
 
     const rs = await eventually(async () => {
-      const rs = await col.lake(anon);
+      const rs = await lake(anon);
       return rs.some((r) => r.type === "purchase") && rs.length >= 6 && rs;
-    }, "the records in the lake", 60_000);
+    }, { what: "the records in the lake", ms: 60_000, every: 250 });
     const by = (t: string) => rs.filter((r) => r.type === t).map((r) => r.props);
     expect(by("product_view")).toEqual([{ product_id: "sku-1", category: "shoes", brand: "Fleet", price: 59, currency: "EUR" }]);
     expect(by("search")).toEqual([{ query: "boots" }]);

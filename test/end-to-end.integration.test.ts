@@ -1,6 +1,7 @@
 /** One beacon from POST /v1/collect through the Durable Object, the real queue and consumer, to R2. */
 import { describe, expect, it } from "vitest";
-import { envelope, eventually, ev, get, pageView, post } from "./helpers";
+import { eventually } from "./eventually";
+import { envelope, ev, get, pageView, post } from "./helpers";
 
 async function lakeLines(prefix: string): Promise<any[]> {
   const list = (await (await get(`/v1/admin/lake?prefix=${encodeURIComponent(prefix)}`)).json()) as { key: string; size: number; uploaded: string }[];
@@ -30,7 +31,7 @@ describe("beacon to lake", () => {
     const mine = await eventually(async () => {
       const lines = (await lakeLines(`events/site=demo/dt=${day}/`)).filter((l) => ids.has(l.id));
       return lines.length >= 3 ? lines : null;
-    }, 20_000, 250);
+    }, { what: "the three beacon events in the lake", ms: 20_000, every: 250 });
     // Give a wrong second delivery time to show up, then check there is none.
     await new Promise((r) => setTimeout(r, 1500));
     const again = (await lakeLines(`events/site=demo/dt=${day}/`)).filter((l) => ids.has(l.id));
