@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { shopperEnvelopes } from "../worker/demo/shop";
 import { envelope, ev, get, post, uid } from "./helpers";
-import { poll } from "./eventually";
+import { eventually } from "./eventually";
 
 const SECRETS = ["test-admin-token", "test-read-key", "test-read-key-2", "test-server-key", "test-server-key-2"];
 
@@ -25,7 +25,7 @@ describe("GET /demo", () => {
   it("seeds the simulated shoppers once, as server-side events (their profiles appear)", async () => {
     await get("/demo/p/sku-3", {});
     const first = shopperEnvelopes("demo", Date.now())[0]!;
-    const p = await poll(async () => {
+    const p = await eventually(async () => {
       const r = await get(`/v1/profiles/demo/${first.anonymous_id}`);
       return r.status === 200 && ((await r.json()) as { counts: Record<string, number> });
     }, { ms: 10_000, what: "a simulated shopper's profile" });
