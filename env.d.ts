@@ -9,6 +9,8 @@ declare namespace Cloudflare {
     LEDGER: DurableObjectNamespace<import("./durable-objects/lake-ledger").LakeLedger>;
     /** Metrics window: one object per (site, hour) (durable-objects/site-stats.ts). */
     STATS: DurableObjectNamespace<import("./durable-objects/site-stats").SiteStats>;
+    /** One per lake partition: its Parquet generations and the NDJSON objects each covers (worker/lake/compact.ts). */
+    LAKE_MANIFEST: DurableObjectNamespace<import("./durable-objects/lake-manifest").LakeManifest>;
     EVENTS: Queue<import("./schemas").LakeMessage>;
     LAKE: R2Bucket;
     /** Workers Analytics Engine dataset for metrics (docs/OBSERVABILITY.md); a no-op locally. */
@@ -28,6 +30,15 @@ declare namespace Cloudflare {
     PROFILE_HALF_LIFE_HOURS?: string;
     /** Share of refused beacons whose bad rows are kept in rejected/ (0..1, default 1). */
     REJECTED_SAMPLE_RATE?: string;
+    /** Lake compaction (worker/lake/schedule.ts): NDJSON retention in days (7), hours looked back (24), per-generation and per-run caps. */
+    LAKE_NDJSON_RETENTION_DAYS?: string;
+    LAKE_COMPACT_LOOKBACK_HOURS?: string;
+    LAKE_COMPACT_MAX_OBJECTS?: string;
+    LAKE_COMPACT_MAX_EVENTS?: string;
+    LAKE_COMPACT_RUN_OBJECTS?: string;
+    /** "1": also send stored records to the Pipelines stream bound as LAKE_STREAM (worker/lake/pipeline.ts). */
+    PIPELINE_STREAM?: string;
+    LAKE_STREAM?: import("cloudflare:pipelines").Pipeline;
   }
 }
 interface Env extends Cloudflare.Env {}

@@ -32,7 +32,8 @@ function workerd(bindings: Record<string, string>, extra: { ratelimits?: Record<
   return cloudflareTest({
     ...(main ? { main } : {}),
     wrangler: { configPath: "./wrangler.toml" },
-    miniflare: { bindings: { ADMIN_TOKEN: "test-admin-token", SITES, ...bindings }, ...extra },
+    // LAKE_STREAM: Miniflare's local Pipelines binding (accepts send() and discards), for test/pipeline.integration.test.ts.
+    miniflare: { bindings: { ADMIN_TOKEN: "test-admin-token", SITES, ...bindings }, pipelines: { LAKE_STREAM: "collector-lake-stream" }, ...extra },
   });
 }
 

@@ -14,7 +14,8 @@ import { createHmac, randomUUID } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./support/browser";
-import { admin, BROWSER_KEY, eventually, SERVER_KEY, startCollector, type Collector } from "./support/collector";
+import { eventually } from "../test/eventually";
+import { BROWSER_KEY, SERVER_KEY, startCollector, type Collector } from "./support/collector";
 import { html, js, sdkBundles, staticSite } from "./support/sdk-pages";
 
 const SIGNED_KEY = "signed-browser-key";
@@ -28,7 +29,7 @@ const SITE_SECRETS = { demo: { server_keys: [SERVER_KEY] }, signed: { identity_s
 const signature = (userId: string) => createHmac("sha256", IDENTITY_SECRET).update(userId).digest("hex");
 
 let collector: Collector;
-let api: ReturnType<typeof admin>;
+let api: Collector;
 let browser: Browser;
 let site: Awaited<ReturnType<typeof staticSite>>;
 
@@ -39,7 +40,7 @@ beforeAll(async () => {
     launchChromium(["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]),
     sdkBundles(),
   ]);
-  api = admin(collector);
+  api = collector;
   const C = JSON.stringify(collector.url);
   const segment = (key: string, options = "{}") => `<script src="/segment.js"></script><script>window.analytics = AnalyticsBrowser.load({ writeKey: "${key}", cdnURL: ${C} }, ${options});</script>`;
   const rudder = (key: string, options = "") => `<script src="/rudder.js"></script><script>window.rudder = new RudderAnalytics(); rudder.load("${key}", ${C}, { configUrl: ${C}${options} });</script>`;
@@ -114,7 +115,7 @@ async function lakeRecords(siteId: string, ids: readonly string[]): Promise<Map<
       }
     }
     return found.size === want.size ? found : null;
-  }, 60_000, 300);
+  }, { what: `every id of ${siteId} in the lake`, ms: 60_000, every: 300 });
 }
 
 /** Every record of the lake whose anonymous id is this one (to show nothing else was made). */
@@ -160,7 +161,7 @@ async function checkJourney(siteId: string, anon: string, user: string, ids: str
   const profile = await eventually(async () => {
     const p = await api.profile(siteId, user).catch(() => null);
     return p && p.counts.product_view === 2 && p;
-  });
+  }, { what: `the profile of ${user} with both product views`, ms: 30_000 });
   expect(profile).toMatchObject({ user_id: user, counts: { page_view: 1, product_view: 2, product_click: 1, add_to_cart: 1, search: 1, purchase: 1, custom: 2 } });
   expect(profile.anonymous_ids).toContain(anon);
   expect(profile.purchases.count).toBe(1);
@@ -275,7 +276,7 @@ describe("Segment analytics.js (@segment/analytics-next) in Chromium", () => {
     const records = await eventually(async () => {
       const rs = await lakeOfAnon("demo", ids.anon);
       return rs.length === 2 && rs;
-    }, 60_000, 300);
+    }, { what: "the classic snippet's page and track in the lake", ms: 60_000, every: 300 });
     expect(records.map((r) => r.type).sort()).toEqual(["page_view", "product_view"]);
     expect(records.find((r) => r.id === ids.track)!.props).toEqual({ product_id: "sku-9", category: "hats" });
     expect(t.offsite).toEqual([]);

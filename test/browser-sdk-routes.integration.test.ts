@@ -6,7 +6,8 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signUserId } from "../worker/lib/identity";
-import { CHROME, eventually, get, uid } from "./helpers";
+import { eventually } from "./eventually";
+import { CHROME, get, uid } from "./helpers";
 
 const json = async (r: Response) => (await r.json()) as any;
 const basic = (key: string) => `Basic ${btoa(`${key}:`)}`;
@@ -211,7 +212,7 @@ describe("POST /v1/m (analytics.js metrics, no key)", () => {
     const stats = await eventually(async () => {
       const s = await json(await get("/v1/admin/stats/sdkconsent?minutes=5"));
       return s.totals.sdk_metrics["analytics_js.invoke"] >= 3 && s;
-    });
+    }, { what: "the SDK metrics in the site's stats", ms: 15_000 });
     expect(stats.totals.sdk_metrics).toEqual({ "analytics_js.invoke": 3 });
     expect(JSON.stringify(stats)).not.toContain("203.0.113.50");
     expect(JSON.stringify(stats)).not.toContain("npm:next");

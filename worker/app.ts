@@ -6,6 +6,7 @@ import { collect } from "./routes/collect";
 import { demo } from "./routes/demo";
 import { dashboard } from "./routes/dashboard";
 import { lake } from "./routes/lake";
+import { lakeCompact } from "./routes/lake-compact";
 import { profiles } from "./routes/profiles";
 import { schemas } from "./routes/schemas";
 import { sdkConfig } from "./routes/sdk-config";
@@ -21,6 +22,7 @@ app.use("*", requestLog); // one JSON log line per request; ingest metrics (midd
 app.get("/", (c) => c.json({ name: "edge-collector", collect: "POST /v1/collect" }));
 app.route("/v1/collect", collect);
 app.route("/v1/profiles", profiles);
+app.route("/v1/admin/lake/compact", lakeCompact); // POST: Parquet now (lake/compact.ts)
 app.route("/v1/admin/lake", lake);
 app.route("/v1/schemas", schemas);
 app.route("/v1/admin", stats); // /v1/admin/stats[/:site], /v1/admin/tail/:site

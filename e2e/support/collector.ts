@@ -42,6 +42,7 @@ export interface Profile {
   recent_searches: { query: string }[];
   cart: { items: { product_id: string; quantity: number }[] };
   purchases: { count: number; revenue: Record<string, number>; last_order_ids: string[] };
+  identity: string;
   engagement: { active_ms: number; visible_ms: number; max_scroll_depth: number };
   affinities: { products: { key: string; score: number }[]; categories: { key: string; score: number }[] };
 }

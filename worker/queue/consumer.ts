@@ -7,6 +7,7 @@ import type { LakeMessage, RejectedRow, StoredRecord } from "../../schemas";
 import { backoffMs } from "../../durable-objects/backoff";
 import { CLAIM_LEASE_MS, type LakeLedger } from "../../durable-objects/lake-ledger";
 import { objectName, partitionOf } from "../../durable-objects/lib/lake-keys";
+import { streamRecords } from "../lake/pipeline";
 import { gzip, toNdjson } from "../lib/lake";
 import { log } from "../../durable-objects/lib/log";
 import { batchMetrics } from "../metrics/batch-metrics";
@@ -78,6 +79,8 @@ async function writePart(p: Part, env: Env): Promise<Map<string, Outcome>> {
   const at = (r: StoredRecord | RejectedRow) => ("ts" in r ? r.ts : r.received_at);
   records.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0));
   try {
+    // Pipelines stream (off unless PIPELINE_STREAM=1): sent first, so a failed send retries the chunk.
+    if (p.prefix.startsWith("events/")) await streamRecords(env, records as StoredRecord[]);
     await env.LAKE.put(key, await gzip(toNdjson(records)), {
       httpMetadata: { contentType: "application/gzip" },
       customMetadata: { events: String(records.length), chunks: String(claim.write.length) },
