@@ -73,7 +73,16 @@ export function coalesced(task: () => Promise<void>): () => Promise<void> {
 }
 
 /** The SSE body; the caller answers 200 with SSE_HEADERS. */
-export function liveStream<T extends RecList>(src: LiveSource<T>, opts: { keepaliveMs?: number; retryMs?: number; signal?: AbortSignal } = {}): ReadableStream<Uint8Array> {
+export interface LiveOptions<T> {
+  keepaliveMs?: number;
+  retryMs?: number;
+  /** The browser went away (where the runtime tells): let go of the object at once. */
+  signal?: AbortSignal;
+  /** The list already computed by the route (for its access check): the first frame. */
+  first?: T;
+}
+
+export function liveStream<T extends RecList>(src: LiveSource<T>, opts: LiveOptions<T> = {}): ReadableStream<Uint8Array> {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const out = writable.getWriter();
   let last = "";
@@ -145,9 +154,12 @@ export function liveStream<T extends RecList>(src: LiveSource<T>, opts: { keepal
     } catch {}
   }, opts.keepaliveMs ?? KEEPALIVE_MS);
 
-  // The browser went away (where the runtime tells): let go of the object at once.
   opts.signal?.addEventListener("abort", end);
   void write(`retry: ${opts.retryMs ?? RETRY_MS}\n\n`);
+  if (opts.first) {
+    last = listKey(opts.first);
+    void write(sseFrame("recommendations", JSON.stringify(opts.first)));
+  }
   void subscribe();
   return readable;
 }
