@@ -20,10 +20,15 @@ const SITES = JSON.stringify({
   // Browser SDKs (test/browser-sdk-routes.integration.test.ts): consent stated by analytics.js / RudderStack; its own origin so metrics are attributed to it.
   sdkconsent: { origins: ["https://consent.example"], consent_mode: "required", browser_key: "sdkconsent-browser-key" },
   botdrop: { origins: [], bot_action: "drop", bot_threshold: 70 },
+  // Recommendations tests: each its own site, so site-wide statistics are exact.
+  recs: { origins: [] },
+  "recs-bounds": { origins: [] },
+  "recs-fuzz": { origins: [] },
 });
 const SITE_SECRETS = JSON.stringify({
   demo: { server_keys: ["test-server-key", "test-server-key-2"], read_keys: ["test-read-key", "test-read-key-2"] },
   shop: { server_keys: ["shop-server-key"], read_keys: ["shop-read-key"] },
+  recs: { server_keys: ["recs-server-key"], read_keys: ["recs-read-key"] },
   secure: { identity_secret: "test-identity-secret-0123456789", server_keys: ["secure-server-key"] },
 });
 
@@ -41,7 +46,8 @@ function workerd(bindings: Record<string, string>, extra: { ratelimits?: Record<
 const collector = () =>
   workerd(
     // Short enough for end-to-end tests to reach R2 quickly; the default stays 5 s.
-    { SITE_SECRETS, FLUSH_INTERVAL_MS: "500" },
+    // Small item bounds, so a test can fill them (test/items.integration.test.ts).
+    { SITE_SECRETS, FLUSH_INTERVAL_MS: "500", ITEM_SHARD_MAX_PRODUCTS: "200", CATALOG_SHARD_MAX_PRODUCTS: "200" },
     {
       ratelimits: {
         IP_LIMITER: { namespace_id: "1001", simple: { limit: 20, period: 60 } },
@@ -57,7 +63,7 @@ const collector = () =>
  */
 const KINDS = {
   // Pure functions beside the code, in workerd (the runtime they ship to) but with no worker and no bindings.
-  unit: ["worker/**/*.unit.test.ts", "durable-objects/**/*.unit.test.ts", "schemas/**/*.unit.test.ts", "bench/*.unit.test.ts"],
+  unit: ["worker/**/*.unit.test.ts", "durable-objects/**/*.unit.test.ts", "schemas/**/*.unit.test.ts", "bench/*.unit.test.ts", "bench/eval/*.unit.test.ts"],
   // The browser snippet's logic, in Node (browser globals are set up per test).
   snippet: ["client-snippet/test/*.unit.test.ts"],
   // The real worker and bindings in workerd.

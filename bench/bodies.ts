@@ -3,9 +3,12 @@
 export const BENCH_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const CATEGORIES = ["shoes", "bags", "shirts", "jackets", "hats", "socks", "watches", "belts"];
 
-/** The i-th event of a browsing session: mostly views and clicks, some carts and searches. */
-export function benchEvent(id: string, i: number, ts: string): Record<string, unknown> {
-  const sku = `sku-${(i * 7919) % 500}`;
+/**
+ * The i-th event of a browsing session: mostly views and clicks, some carts and searches.
+ * `offset` shifts which products a beacon touches (0: the same ten in every beacon).
+ */
+export function benchEvent(id: string, i: number, ts: string, offset = 0): Record<string, unknown> {
+  const sku = `sku-${(i * 7919 + offset) % 500}`;
   const category = CATEGORIES[i % CATEGORIES.length];
   switch (i % 10) {
     case 0:
@@ -35,13 +38,15 @@ export interface BeaconSpec {
   /** Unique per run and beacon: event ids are `${prefix}-${k}`. */
   prefix: string;
   now?: number;
+  /** Products of this beacon: see benchEvent. */
+  offset?: number;
 }
 
 export function beacon(s: BeaconSpec): Record<string, unknown> {
   const now = s.now ?? Date.now();
   const sent_at = new Date(now).toISOString();
   const events = [];
-  for (let k = 0; k < s.events; k++) events.push(benchEvent(`${s.prefix}-${k}`, k, new Date(now - (s.events - k) * 150).toISOString()));
+  for (let k = 0; k < s.events; k++) events.push(benchEvent(`${s.prefix}-${k}`, k, new Date(now - (s.events - k) * 150).toISOString(), s.offset));
   return {
     site: s.site,
     anonymous_id: s.user,

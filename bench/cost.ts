@@ -31,6 +31,9 @@ export interface Counters {
   profile_rows_written: number;
   ledger_requests: number;
   ledger_rows_written: number;
+  /** RPC calls to ItemStats shards and ItemTrends (site-wide item statistics, catalogue). */
+  items_requests: number;
+  items_rows_written: number;
   queue_messages: number;
   /** 64 KB units of the delivered messages (one write, one read and one delete each). */
   queue_ops: number;
@@ -47,6 +50,8 @@ export const emptyCounters = (): Counters => ({
   profile_rows_written: 0,
   ledger_requests: 0,
   ledger_rows_written: 0,
+  items_requests: 0,
+  items_rows_written: 0,
   queue_messages: 0,
   queue_ops: 0,
   events_in_messages: 0,
@@ -85,10 +90,19 @@ function breakdown(events: number, items: [string, number, number, boolean][]): 
 export function measuredCost(c: Counters, events: number): CostBreakdown {
   return breakdown(events, [
     ["worker requests (beacons + consumer batches)", c.worker_requests + c.queue_batches, PRICES.worker_request, false],
-    ["Durable Object requests (ingest RPC + alarms + ledger)", c.profile_requests + c.profile_alarms + c.ledger_requests, PRICES.do_request, false],
+    ["Durable Object requests (ingest RPC + alarms + ledger + item statistics)", c.profile_requests + c.profile_alarms + c.ledger_requests + c.items_requests, PRICES.do_request, false],
     ["queue operations (write + read + delete per 64 KB)", c.queue_ops * 3, PRICES.queue_op, false],
     ["R2 class A (puts)", c.r2_puts, PRICES.r2_class_a, false],
-    ["SQLite rows written (profile + ledger objects)", c.profile_rows_written + c.ledger_rows_written, PRICES.do_row_written, true],
+    ["SQLite rows written (profile + ledger + item statistics objects)", c.profile_rows_written + c.ledger_rows_written + c.items_rows_written, PRICES.do_row_written, true],
+  ]);
+}
+
+/** Recommendation reads, per million requests: the worker request, the user's object and the item objects it read. */
+export function readCost(c: Counters, requests: number): CostBreakdown {
+  return breakdown(requests, [
+    ["worker requests", c.worker_requests, PRICES.worker_request, false],
+    ["Durable Object requests (user object + item shards + trending)", c.profile_reads + c.items_requests, PRICES.do_request, false],
+    ["SQLite rows written", c.profile_rows_written + c.items_rows_written, PRICES.do_row_written, true],
   ]);
 }
 

@@ -15,6 +15,12 @@ export interface LoadPhase {
   seconds: number;
   /** Unique per phase, so event ids never repeat across phases or runs. */
   runId: string;
+  /** "collect" (default): POST beacons. "recommendations": GET /v1/recommendations of `users` users, half with a context product. */
+  kind?: "collect" | "recommendations";
+  /** Authorization header of recommendation reads. */
+  auth?: string;
+  /** Beacons touch different products (bodies.ts offset), as real traffic does. */
+  vary?: boolean;
 }
 
 export interface LoadResult {
@@ -38,14 +44,14 @@ async function run(p: LoadPhase): Promise<LoadResult> {
     duration: p.seconds,
     pipelining: 1,
     timeout: 10,
-    requests: [
+    requests: p.kind === "recommendations" ? [recommendationRequest(p)] : [
       {
         method: "POST",
         path: "/v1/collect",
         headers: { "content-type": "text/plain;charset=UTF-8", "user-agent": BENCH_UA },
         setupRequest: (req: autocannon.Request) => {
           const n = seq++;
-          req.body = JSON.stringify(beacon({ site: p.site, user: pickUser({ users: p.users }, n), events: p.events, prefix: `${p.runId}-${n}` }));
+          req.body = JSON.stringify(beacon({ site: p.site, user: pickUser({ users: p.users }, n), events: p.events, prefix: `${p.runId}-${n}`, offset: p.vary ? Math.floor(Math.random() * 500) : 0 }));
           return req;
         },
       },
@@ -69,6 +75,20 @@ async function run(p: LoadPhase): Promise<LoadResult> {
     events_per_s: (ok * p.events) / seconds,
     latency_ms: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, mean: r.latency.mean, max: r.latency.max },
     status,
+  };
+}
+
+/** GET /v1/recommendations/<site>/u-<n> for one of `users` users, with a context product half the time. */
+function recommendationRequest(p: LoadPhase): autocannon.Request {
+  return {
+    method: "GET",
+    headers: p.auth ? { authorization: p.auth } : {},
+    setupRequest: (req: autocannon.Request) => {
+      const user = `u-${Math.floor(Math.random() * p.users)}`;
+      const context = Math.random() < 0.5 ? `&context=sku-${Math.floor(Math.random() * 500)}` : "";
+      req.path = `/v1/recommendations/${p.site}/${user}?limit=10${context}`;
+      return req;
+    },
   };
 }
 

@@ -11,16 +11,20 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { diffCounters, emptyCounters, measuredCost, naiveCost, type CostBreakdown, type Counters } from "./cost";
+import { measuredCost, naiveCost, type CostBreakdown, type Counters } from "./cost";
+import { counters, drain } from "./drain";
 import { pushed, readBack, toLake, type LakeBucket, type Pushed } from "./freshness";
 import type { LoadResult } from "./load";
 import { markdown, spliceGenerated, svg } from "./report";
 import { runLoad } from "./runner";
 import { ADMIN_TOKEN, ROOT, startCeiling, startCollector, startFloor, type Server } from "./servers";
+import { recsPhases, type RecsBenchResult, type RecsBenchOptions } from "./recs";
 import { snippetSizes, type SnippetSize } from "./snippets";
 import { ratio, type summary } from "./stats";
 
 const smoke = process.argv.includes("--smoke");
+/** `--only recs`: only the recommendation phases (bench/recs.ts), written to bench/results/recs-<date>.json. */
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
@@ -58,30 +62,9 @@ export interface BenchResult {
   freshness: { flush: string; read_back: Summary; pushed: Pushed; lake: Summary };
   cpu: { zod_jit: boolean; node: string; results: Record<string, { us_per_event: number; us_per_beacon: number; p99_us_per_beacon: number; samples: number }> } | null;
   snippets: SnippetSize[];
+  /** GET /v1/recommendations, and ingest with site-wide item statistics on and off (bench/recs.ts). */
+  recommendations: RecsBenchResult | null;
   targets: Record<string, { target: string; value: string; met: boolean }>;
-}
-
-async function counters(c: Server): Promise<Counters> {
-  return (await (await fetch(`${c.url}/__bench/counters`)).json()) as Counters;
-}
-
-/** Waits until every event the objects accepted since `before` has gone through the queue to R2. */
-async function drain(c: Server, before: Counters, eventsPerBeacon: number, timeoutMs = 60_000): Promise<Counters> {
-  const end = Date.now() + timeoutMs;
-  let last = "";
-  let stableSince = Date.now();
-  for (;;) {
-    const now = diffCounters(await counters(c), before);
-    const key = JSON.stringify(now);
-    if (key !== last) {
-      last = key;
-      stableSince = Date.now();
-    }
-    const done = now.events_in_messages >= now.profile_requests * eventsPerBeacon && (now.profile_requests === 0 || now.r2_puts > 0);
-    if (done && Date.now() - stableSince > 1500) return now;
-    if (Date.now() > end) throw new Error(`the lake did not catch up within ${timeoutMs} ms: ${key}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 function machine() {
@@ -102,7 +85,41 @@ function cpuBench(): BenchResult["cpu"] {
   return JSON.parse(readFileSync(join(ROOT, ".bench-dist/cpu.json"), "utf8")) as BenchResult["cpu"];
 }
 
+/** Load errors of the recommendation phases, as failures of the run. */
+function recsFailures(r: RecsBenchResult): string[] {
+  const loads = [...r.ingest.map((x) => [`ingest, statistics ${x.stats}`, x.load] as const), ["GET /v1/recommendations", r.read.load] as const];
+  return loads.filter(([, l]) => l.non2xx || l.errors).map(([name, l]) => `${name}: ${l.ok} ok, ${l.non2xx} non-2xx ${JSON.stringify(l.status)}, ${l.errors} errors`);
+}
+
+async function recsOnly(): Promise<void> {
+  const started = new Date();
+  const m = machine();
+  log(`only the recommendation phases; ${m.cpus} × ${m.model}, load ${m.loadavg.map((x) => x.toFixed(1)).join("/")}; ${SECONDS} s phases, ${CONNECTIONS} connections`);
+  const ceiling = await startCeiling();
+  const shm = existsSync("/dev/shm") ? mkdtempSync("/dev/shm/edge-collector-bench-") : undefined;
+  try {
+    const r = await recsPhases(recsOptions(ceiling, shm, started));
+    for (const [k, t] of Object.entries(r.targets)) log(`target ${k}: ${t.target}: ${t.value} ${t.met ? "MET" : "MISSED"}`);
+    const dir = join(ROOT, "bench/results");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `recs-${started.toISOString().slice(0, 19).replace(/:/g, "")}Z.json`);
+    writeFileSync(file, JSON.stringify({ date: started.toISOString(), command: "npm run bench -- --only recs", machine: m, settings: { seconds: SECONDS, connections: CONNECTIONS, storage: shm ? "tmpfs" : "disk" }, recommendations: r }, null, 2));
+    log(`wrote ${file.slice(ROOT.length)}`);
+    const failures = recsFailures(r);
+    for (const f of failures) console.error(`[bench] ERROR ${f}`);
+    if (failures.length) process.exit(1);
+  } finally {
+    await ceiling.stop();
+    if (shm) rmSync(shm, { recursive: true, force: true });
+  }
+}
+
+function recsOptions(ceiling: Server, shm: string | undefined, started: Date): RecsBenchOptions {
+  return { seconds: SECONDS, connections: CONNECTIONS, ceiling, storageDir: shm, runId: `r-${started.getTime().toString(36)}`, log, onLog: (l) => (/error|failed/i.test(l) ? console.log(`[worker] ${l.slice(0, 300)}`) : undefined) };
+}
+
 async function main(): Promise<void> {
+  if (only === "recs") return recsOnly();
   const started = new Date();
   const m = machine();
   log(`${m.cpus} × ${m.model}, load ${m.loadavg.map((x) => x.toFixed(1)).join("/")}; ${SECONDS} s phases, ${CONNECTIONS} connections`);
@@ -186,6 +203,9 @@ async function main(): Promise<void> {
     const lk = await toLake(collector.url, lake, "lake", smoke ? 5 : 100, smoke ? 200 : 100, started.getTime().toString(36));
     log(`  p50 ${lk.p50} ms, p99 ${lk.p99} ms`);
 
+    const recommendations = await recsPhases(recsOptions(ceiling, shm, started));
+    failures.push(...recsFailures(recommendations));
+
     const cpu = smoke ? null : cpuBench();
     const snippets = smoke ? [] : await snippetSizes(log);
 
@@ -212,7 +232,9 @@ async function main(): Promise<void> {
       freshness: { flush: "FLUSH_INTERVAL_MS 5000, FLUSH_MAX_EVENTS 50, consumer max_batch_timeout 2 s", read_back: rb, pushed: pu, lake: lk },
       cpu,
       snippets,
+      recommendations,
       targets: {
+        ...recommendations.targets,
         rps_10ev: { target: ">= 40% of the ceiling's req/s (10 events, 50 connections)", value: `${(head.ratio_rps * 100).toFixed(0)}% (100k users), ${(headHot.ratio_rps * 100).toFixed(0)}% (hot users)`, met: head.ratio_rps >= 0.4 && headHot.ratio_rps >= 0.4 },
         p99_10ev: { target: "p99 <= 50 ms (10 events, 50 connections)", value: `${head.load.latency_ms.p99} ms (100k users), ${headHot.load.latency_ms.p99} ms (hot users)`, met: head.load.latency_ms.p99 <= 50 && headHot.load.latency_ms.p99 <= 50 },
         profile_p99: { target: "event -> profile p99 <= 50 ms", value: `${rb.p99.toFixed(1)} ms`, met: rb.p99 <= 50 },

@@ -4,14 +4,17 @@
  * finding what limits throughput; not part of the reported numbers.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { beacon } from "./bodies";
 import { runLoad } from "./runner";
 import { startCollector } from "./servers";
 
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
 
-const events = Number(process.argv[2] ?? 10);
-const users = Number(process.argv[3] ?? 100_000);
+// `npm run bench:profile -- recs`: GET /v1/recommendations of 300 seeded users instead of beacons.
+const recs = process.argv[2] === "recs";
+const events = recs ? 10 : Number(process.argv[2] ?? 10);
+const users = recs ? 300 : Number(process.argv[3] ?? 100_000);
 const dir = mkdtempSync("/dev/shm/edge-collector-profile-");
 const col = await startCollector({ vars: { SITES: JSON.stringify({ bench: { origins: [] } }) }, noRateLimits: true, storageDir: dir, inspector: true });
 try {
@@ -29,9 +32,15 @@ try {
   const send = (method: string, params: object = {}) => new Promise<unknown>((r) => (pending.set(++id, r), ws.send(JSON.stringify({ id, method, params }))));
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 200 });
-  await runLoad({ url: col.url, site: "bench", events, users, connections: 50, seconds: 2, runId: `warm-${Date.now()}` });
+  const kind = recs ? ("recommendations" as const) : ("collect" as const);
+  if (recs) {
+    for (let n = 0; n < users; n++) await fetch(`${col.url}/v1/collect`, { method: "POST", body: JSON.stringify(beacon({ site: "bench", user: `u-${n}`, events: 10, prefix: `p-${Date.now()}-${n}`, offset: (n * 37) % 500 })) });
+    await new Promise((r) => setTimeout(r, 12_000)); // flush + consumer
+  }
+  const auth = "Bearer bench-admin-token";
+  await runLoad({ url: col.url, site: "bench", events, users, connections: 50, seconds: 2, runId: `warm-${Date.now()}`, kind, auth });
   await send("Profiler.start");
-  const load = await runLoad({ url: col.url, site: "bench", events, users, connections: 50, seconds: 6, runId: `prof-${Date.now()}` });
+  const load = await runLoad({ url: col.url, site: "bench", events, users, connections: 50, seconds: 6, runId: `prof-${Date.now()}`, kind, auth });
   const { profile } = (await send("Profiler.stop")) as { profile: Profile };
   ws.close();
   writeFileSync(".bench-dist/collector.cpuprofile", JSON.stringify(profile));

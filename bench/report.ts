@@ -72,6 +72,7 @@ export function markdown(r: BenchResult): string {
     const n = p.cost.naive;
     L.push(`| ${p.events} ev/beacon, ${p.users_label} | ${usd(m.ops_usd_per_million)} | ${usd(m.with_storage_usd_per_million)} | ${usd(n.ops_usd_per_million)} | ${usd(n.with_storage_usd_per_million)} | **${(m.ops_usd_per_million / n.ops_usd_per_million).toFixed(2)}** | ${(m.with_storage_usd_per_million / n.with_storage_usd_per_million).toFixed(2)} |`);
   }
+  if (r.recommendations) L.push("", ...recsMarkdown(r.recommendations));
   const head = r.phases.find((p) => p.events === 10 && p.users > 16 && p.cost);
   if (head?.cost) {
     L.push("");
@@ -82,6 +83,21 @@ export function markdown(r: BenchResult): string {
     for (const l of head.cost.measured.lines) L.push(`| ${l.item} | ${f(l.count)} | ${usd(l.per_million_events)} |`);
   }
   return L.join("\n");
+}
+
+/** The recommendation phases (bench/recs.ts). */
+export function recsMarkdown(x: NonNullable<BenchResult["recommendations"]>): string[] {
+  const L: string[] = [];
+  L.push("### Recommendations and site-wide item statistics");
+  L.push("");
+  L.push("| phase | req/s | p50 ms | p99 ms | vs ceiling | $ per million (with rows) |");
+  L.push("|---|---:|---:|---:|---:|---:|");
+  for (const i of x.ingest) L.push(`| ingest, 10 ev/beacon, statistics ${i.stats} | ${f(i.load.rps)} | ${f(i.load.latency_ms.p50)} | ${f(i.load.latency_ms.p99)} | – | ${usd(i.cost.with_storage_usd_per_million)} per M events |`);
+  const rd = x.read;
+  L.push(`| GET /v1/recommendations (${f(rd.users)} users) | ${f(rd.load.rps)} | ${f(rd.load.latency_ms.p50)} | ${f(rd.load.latency_ms.p99)} | ${pct(rd.ratio_rps)} (ceiling p99 ${f(rd.ceiling.latency_ms.p99)} ms) | ${usd(rd.cost.with_storage_usd_per_million)} per M requests |`);
+  L.push("");
+  L.push(`Ingest with statistics on vs off: ${(x.ingest_rps.change * 100).toFixed(1)}% req/s (median of three alternating pairs: ${x.ingest_rps.pairs.map((p) => `${(p * 100).toFixed(1)}%`).join(", ")}).`);
+  return L;
 }
 
 /** Horizontal bars: req/s as a share of the ceiling for each phase, with the 40% target line. */

@@ -11,7 +11,7 @@
  *               with no page view in the session
  *  - agent:     the user agent is a known bot (isbot / Cloudflare bot management)
  */
-import type { StoredRecord } from "../schemas";
+import { parseTime, type StoredRecord } from "../schemas";
 
 export const BOT_WINDOW = 32;
 
@@ -47,7 +47,8 @@ export interface History {
 
 /** Adds one event (in time order) and returns the new state with its score and reasons. */
 export function scoreEvent(prev: BotState, r: StoredRecord, h: History): BotState {
-  const t = Date.parse(r.ts);
+  const t = parseTime(r.ts);
+  if (t === null) return prev; // no usable time: nothing to score (never NaN in the stored state)
   const times = [...prev.times, t].sort((a, b) => a - b).slice(-BOT_WINDOW);
   const reasons = new Set<BotReason>();
   if (r.bot) reasons.add("agent");

@@ -4,6 +4,7 @@
  * runs twice for the same pair. Counts and sums add up, affinities add after decaying both to
  * the later time, recents interleave by time and stay deduplicated and bounded, carts combine.
  */
+import { parseTime } from "../schemas";
 import { bump, decay, LIMITS, type AffinityKind, type Decayed, type Profile, type SessionStats } from "./profile";
 
 const byAtDesc = <T extends { at: string }>(a: T, b: T) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0);
@@ -34,7 +35,7 @@ function mergeCurrent(a: SessionStats | null, b: SessionStats | null): SessionSt
   // One visit seen by both objects (identify happened mid-session).
   const started_at = a.started_at < b.started_at ? a.started_at : b.started_at;
   const last_activity = a.last_activity > b.last_activity ? a.last_activity : b.last_activity;
-  return { id: a.id, started_at, last_activity, duration_ms: Date.parse(last_activity) - Date.parse(started_at), pages: a.pages + b.pages, events: a.events + b.events };
+  return { id: a.id, started_at, last_activity, duration_ms: Math.max(0, (parseTime(last_activity) ?? 0) - (parseTime(started_at) ?? Infinity)), pages: a.pages + b.pages, events: a.events + b.events };
 }
 
 export function mergeProfiles(user: Profile, anon: Profile, halfLifeMs: number): Profile {
@@ -87,6 +88,7 @@ export function mergeProfiles(user: Profile, anon: Profile, halfLifeMs: number):
   }
   p.purchases.last_order_ids = p.purchases.last_order_ids.slice(0, LIMITS.orderIds);
   p.purchases.count += a.purchases.count;
+  p.purchases.product_ids = [...new Set([...p.purchases.product_ids, ...a.purchases.product_ids])].slice(0, LIMITS.purchasedProducts);
   for (const [cur, v] of Object.entries(a.purchases.revenue)) p.purchases.revenue[cur] = Math.round(((p.purchases.revenue[cur] ?? 0) + v) * 100) / 100;
 
   const e = p.engagement;

@@ -81,7 +81,7 @@ describe("mergeProfiles", () => {
     ]);
     const m = mergeProfiles(b, a, HL);
     expect(m.cart.items).toEqual([{ product_id: "w", quantity: 1, price: null, currency: null }, { product_id: "x", quantity: 1, price: null, currency: null }]);
-    expect(m.purchases).toEqual({ count: 2, revenue: { EUR: 15 }, last_order_ids: ["o-2", "o-1"] });
+    expect(m.purchases).toEqual({ count: 2, revenue: { EUR: 15 }, last_order_ids: ["o-2", "o-1"], product_ids: ["z", "y"] });
     expect(m.recent_products).toHaveLength(LIMITS.recentProducts);
     expect(m.recent_products[0]!.product_id).toBe("b39");
     expect(Object.keys(m.affinities.products).length).toBeLessThanOrEqual(LIMITS.affinities);

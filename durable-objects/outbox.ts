@@ -15,6 +15,12 @@ import type { Schedule } from "./schedule";
 import type { Tuning } from "./tuning";
 import type { UserStore } from "./user-store";
 
+/** A chunk ready to send: its Queue message body and its size in bytes. */
+export interface PendingChunk {
+  bytes: number;
+  body: FlushChunk;
+}
+
 export interface FlushResult {
   sent: number;
   remaining: number;
@@ -102,11 +108,12 @@ export class Outbox {
 
   // --- the flush (from the alarm) -----------------------------------------------------------
 
-  async flush(site: string): Promise<FlushResult> {
+  /** `decorate` may add to each chunk's body (and bytes) before sending: site-wide item statistics. */
+  async flush(site: string, decorate: (chunks: PendingChunk[]) => PendingChunk[] = (c) => c): Promise<FlushResult> {
     const startedMs = Date.now();
     this.assignChunks();
     let sent = 0;
-    for (const group of splitBySize(this.pendingChunks(site), MAX_BATCH_BYTES, MAX_BATCH_MESSAGES)) {
+    for (const group of splitBySize(decorate(this.pendingChunks(site)), MAX_BATCH_BYTES, MAX_BATCH_MESSAGES)) {
       try {
         await this.queue.sendBatch(group.map((c) => ({ body: c.body, contentType: "json" as const })));
       } catch (e) {
@@ -155,7 +162,7 @@ export class Outbox {
     }
   }
 
-  private pendingChunks(site: string): { bytes: number; body: FlushChunk }[] {
+  private pendingChunks(site: string): PendingChunk[] {
     const byChunk = new Map<string, { bytes: number; body: FlushChunk }>();
     for (const row of this.sql.exec<{ chunk: string; bytes: number; rec: string }>("SELECT chunk, bytes, rec FROM buffer WHERE chunk IS NOT NULL ORDER BY seq")) {
       let c = byChunk.get(row.chunk);

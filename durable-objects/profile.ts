@@ -1,12 +1,12 @@
 /**
  * The rolling profile: pure functions, bounded in size whatever the traffic.
  * Bounds: 20 recent products, 10 recent searches, 50 affinities per kind, 50 cart lines,
- * 10 last order ids, 20 anonymous ids, 10 recent session ids; every string in it is bounded
+ * 10 last order ids, 50 purchased product ids, 20 anonymous ids, 10 recent session ids; every string in it is bounded
  * by the event schemas (ids 128, queries 256), so a profile stays under ~32 KB as JSON
  * (a test fills every list to its bound and checks that).
  */
 import type { EventType, IdentityStatus, StoredRecord } from "../schemas";
-import { EVENT_TYPES, SERVER_EVENT_TYPES } from "../schemas";
+import { EVENT_TYPES, parseTime, plausibleMs, plausibleTime, SERVER_EVENT_TYPES } from "../schemas";
 
 export const LIMITS = {
   recentProducts: 20,
@@ -14,6 +14,7 @@ export const LIMITS = {
   affinities: 50,
   cartLines: 50,
   orderIds: 10,
+  purchasedProducts: 50,
   anonymousIds: 20,
   sessionIds: 10,
 } as const;
@@ -65,7 +66,8 @@ export interface Profile {
     /** Set when cart_abandoned was made for the cart as it is; cleared by any cart change. */
     abandoned_at: string | null;
   };
-  purchases: { count: number; revenue: Record<string, number>; last_order_ids: string[] };
+  /** product_ids: the products bought, newest first (recommendations never repeat them). */
+  purchases: { count: number; revenue: Record<string, number>; last_order_ids: string[]; product_ids: string[] };
   engagement: {
     active_ms: number;
     visible_ms: number;
@@ -94,7 +96,7 @@ export function emptyProfile(site: string, id: string): Profile {
     recent_searches: [],
     affinities: { products: {}, categories: {}, brands: {} },
     cart: { items: [], updated_at: null, abandoned_at: null },
-    purchases: { count: 0, revenue: {}, last_order_ids: [] },
+    purchases: { count: 0, revenue: {}, last_order_ids: [], product_ids: [] },
     engagement: { active_ms: 0, visible_ms: 0, max_scroll_depth: 0, avg_scroll_depth: 0, scroll: { pages: 0, sum: 0, current: 0 } },
     last_geo: null,
     last_device: null,
@@ -137,14 +139,44 @@ function pushRecent<T>(list: T[], item: T, same: (a: T) => boolean, limit: numbe
   return [item, ...list.filter((x) => !same(x))].slice(0, limit);
 }
 
-/** A profile stored by an older version, brought to the current shape (missing fields get defaults). */
-export function upgradeProfile(stored: Profile): Profile {
+/**
+ * A profile stored by an older version, brought to the current shape (missing fields get
+ * defaults) and its times repaired (see repairTimes).
+ */
+export function upgradeProfile(stored: Profile, now: number = Date.now()): Profile {
+  return repairTimes(upgradeShape(stored), now);
+}
+
+/**
+ * Times that no accepted event can have made (written before the time window existed, e.g.
+ * "-005947-10-30T..." from a beacon dated 9999): outside [EARLIEST_MS, now + 5 min] or not
+ * parsing. They are dropped, so no timer and no reader ever sees them; counts stay.
+ */
+export function repairTimes(p: Profile, now: number): Profile {
+  const ok = (v: string | null | undefined) => v !== null && v !== undefined && plausibleTime(v, now) !== null;
+  const okSession = (s: SessionStats | null) => !!s && ok(s.started_at) && ok(s.last_activity);
+  if (!ok(p.first_seen)) p.first_seen = null;
+  if (!ok(p.last_seen)) p.last_seen = null;
+  if (p.sessions.current && !okSession(p.sessions.current)) p.sessions.current = null;
+  if (p.sessions.last_ended && !okSession(p.sessions.last_ended)) p.sessions.last_ended = null;
+  if (!ok(p.cart.updated_at)) p.cart.updated_at = null;
+  if (!ok(p.cart.abandoned_at)) p.cart.abandoned_at = null;
+  p.recent_products = p.recent_products.filter((x) => ok(x.at));
+  p.recent_searches = p.recent_searches.filter((x) => ok(x.at));
+  for (const k of ["products", "categories", "brands"] as AffinityKind[]) {
+    for (const [key, d] of Object.entries(p.affinities[k])) if (!Number.isFinite(d.s) || !plausibleMs(d.t, now)) delete p.affinities[k][key];
+  }
+  return p;
+}
+
+function upgradeShape(stored: Profile): Profile {
   const e = emptyProfile(stored.site, stored.id);
   return {
     ...e,
     ...stored,
     sessions: { ...e.sessions, ...stored.sessions },
     cart: { ...e.cart, ...stored.cart },
+    purchases: { ...e.purchases, ...stored.purchases },
     engagement: { ...e.engagement, ...stored.engagement },
     counts: { ...e.counts, ...stored.counts },
     recent_products: (stored.recent_products ?? []).map((x) => ({ ...x, brand: x.brand ?? null })),
@@ -155,7 +187,10 @@ const SERVER_TYPES: readonly string[] = SERVER_EVENT_TYPES;
 
 /** Applies one accepted event. Mutates and returns the profile. */
 export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEFAULT_HALF_LIFE_MS, sessionTimeoutMs: number = SESSION_TIMEOUT_MS): Profile {
-  const at = Date.parse(r.ts);
+  const at = parseTime(r.ts);
+  // Every record's ts is inside the time window (schemas/time.ts, checked by the worker); one
+  // without a usable time does not touch the profile (no NaN in it, no timer from it).
+  if (at === null) return p;
   const iso = r.ts;
   p.counts[r.type] = (p.counts[r.type] ?? 0) + 1;
   // Events the collector makes (timers) describe the user but are not activity.
@@ -257,6 +292,7 @@ export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEF
       for (const item of x.items) {
         interest(item.product_id, null, null, WEIGHTS.purchase);
         recent(item.product_id, null, null, "purchase");
+        p.purchases.product_ids = [item.product_id, ...p.purchases.product_ids.filter((id) => id !== item.product_id)].slice(0, LIMITS.purchasedProducts);
       }
       p.cart = { items: [], updated_at: iso, abandoned_at: null };
       break;
@@ -308,7 +344,7 @@ function applyServerEvent(p: Profile, r: StoredRecord): Profile {
 
 function applySession(p: Profile, r: StoredRecord, at: number, timeoutMs: number): void {
   const cur = p.sessions.current;
-  const lastAt = cur ? Date.parse(cur.last_activity) : -Infinity;
+  const lastAt = (cur && parseTime(cur.last_activity)) ?? -Infinity;
   let sid = r.session_id;
   if (!sid) {
     // No client session: roll over after the timeout (the session_end timer also closes it).
@@ -317,7 +353,7 @@ function applySession(p: Profile, r: StoredRecord, at: number, timeoutMs: number
   if (cur && cur.id === sid) {
     if (r.ts > cur.last_activity) cur.last_activity = r.ts;
     if (r.ts < cur.started_at) cur.started_at = r.ts;
-    cur.duration_ms = Date.parse(cur.last_activity) - Date.parse(cur.started_at);
+    cur.duration_ms = Math.max(0, (parseTime(cur.last_activity) ?? 0) - (parseTime(cur.started_at) ?? Infinity));
     cur.events += 1;
     if (r.type === "page_view") cur.pages += 1;
     return;

@@ -62,7 +62,7 @@ describe("applyEvent", () => {
     expect(p.recent_products.map((r) => [r.product_id, r.action])).toEqual([["sku-1", "purchase"], ["sku-3", "cart"], ["sku-2", "click"]]);
     expect(p.recent_searches).toEqual([{ query: "blue shoes", results_count: 3, at: "2026-11-26T10:00:04.000Z" }]);
     expect(p.cart.items).toEqual([]);
-    expect(p.purchases).toEqual({ count: 1, revenue: { EUR: 150 }, last_order_ids: ["o-1"] });
+    expect(p.purchases).toEqual({ count: 1, revenue: { EUR: 150 }, last_order_ids: ["o-1"], product_ids: ["sku-1"] });
     expect(p.engagement).toMatchObject({ active_ms: 1500, visible_ms: 4000, max_scroll_depth: 75, avg_scroll_depth: 75 });
     expect(p.last_geo?.country).toBe("FR");
     expect(p.last_device?.browser).toBe("Chrome");
@@ -119,7 +119,7 @@ describe("applyEvent", () => {
     const order = { order_id: "o-1", revenue: 30, currency: "EUR", items: [{ product_id: "a", quantity: 1 }] };
     p = applyEvent(p, rec("purchase", order, T0));
     p = applyEvent(p, rec("purchase", order, T0 + 1000));
-    expect(p.purchases).toEqual({ count: 1, revenue: { EUR: 30 }, last_order_ids: ["o-1"] });
+    expect(p.purchases).toEqual({ count: 1, revenue: { EUR: 30 }, last_order_ids: ["o-1"], product_ids: ["a"] });
   });
 
   it("keeps a user's identity level and ignores an unverified claim", () => {
@@ -159,6 +159,7 @@ describe("applyEvent", () => {
     expect(p.anonymous_ids).toHaveLength(LIMITS.anonymousIds);
     expect(p.sessions.recent_ids).toHaveLength(LIMITS.sessionIds);
     expect(p.purchases.last_order_ids).toHaveLength(LIMITS.orderIds);
+    expect(p.purchases.product_ids).toHaveLength(LIMITS.purchasedProducts);
     expect(p.cart.items.length).toBeLessThanOrEqual(LIMITS.cartLines);
     expect(JSON.stringify(p).length).toBeLessThan(32_000);
   });

@@ -3,6 +3,8 @@
  * prune) is a due time in the `timers` table, written in the same transaction as the change
  * that needs it; the alarm is then set to the earliest, outside the transaction.
  */
+import { alarmTime } from "../schemas";
+
 export type TimerKey = "flush" | "session_end" | "cart_abandoned" | "prune";
 
 export class Schedule {
@@ -47,14 +49,15 @@ export class Schedule {
     this.set("prune", Math.max(now + everyMs, oldest + ttlMs));
   }
 
-  /** The single alarm follows the earliest timer. */
+  /** The single alarm follows the earliest timer, clamped (schemas/time.ts): never NaN, never before now, at most 400 days ahead. */
   async arm(): Promise<void> {
     const next = this.sql.exec<{ due: number | null }>("SELECT min(due) AS due FROM timers").one().due;
     const current = await this.storage.getAlarm();
     if (next === null) {
       if (current !== null) await this.storage.deleteAlarm();
-    } else if (current !== next) {
-      await this.storage.setAlarm(next);
+    } else {
+      const at = alarmTime(next, Date.now());
+      if (current !== at) await this.storage.setAlarm(at);
     }
   }
 

@@ -6,6 +6,7 @@
  * after its hour ends, so the window is bounded to a little over a day.
  */
 import { DurableObject } from "cloudflare:workers";
+import { alarmTime } from "../schemas";
 import { mergeInto, type Tree } from "./lib/metric-tree";
 
 /** Kept 26 h after the hour ends: a 24 h window always finds all its minutes. */
@@ -52,7 +53,7 @@ export class SiteStats extends DurableObject<Env> {
       for (const e of tail) this.sql.exec("INSERT INTO tail (at, entry) VALUES (?, ?)", now, JSON.stringify(e));
       if (tail.length) this.sql.exec("DELETE FROM tail WHERE seq <= (SELECT max(seq) FROM tail) - ?", TAIL_MAX);
     });
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm((hour + 1) * 3_600_000 + RETENTION_MS);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(alarmTime((hour + 1) * 3_600_000 + RETENTION_MS, now));
   }
 
   async rows(): Promise<Record<string, Tree>> {

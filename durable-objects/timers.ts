@@ -9,7 +9,7 @@
  * change time): a re-run alarm makes the same id, which the object's dedup drops.
  */
 import { sha256HexSync } from "./lib/hash";
-import type { StoredRecord } from "../schemas";
+import { isoOf, parseTime, type StoredRecord } from "../schemas";
 import type { Profile, SessionStats } from "./profile";
 
 export interface TimerConfig {
@@ -32,15 +32,21 @@ export function stableId(prefix: string, ...parts: string[]): string {
   return `${prefix}-${sha256HexSync(parts.join("\u0000"), 32)}`;
 }
 
+/** Times in a profile are event times inside the window (schemas/time.ts); one that does not parse sets no timer. */
 export function sessionEndDue(p: Profile, cfg: TimerConfig): number | null {
-  const cur = p.sessions.current;
-  return cur ? Date.parse(cur.last_activity) + cfg.sessionTimeoutMs : null;
+  const last = parseTime(p.sessions.current?.last_activity);
+  return last === null ? null : last + cfg.sessionTimeoutMs;
+}
+
+function cartIdleSince(p: Profile): number | null {
+  const updated = parseTime(p.cart.updated_at);
+  return updated === null ? null : Math.max(updated, parseTime(p.last_seen) ?? updated);
 }
 
 export function cartAbandonDue(p: Profile, cfg: TimerConfig): number | null {
   if (p.cart.items.length === 0 || p.cart.abandoned_at || !p.cart.updated_at) return null;
-  const idleSince = Math.max(Date.parse(p.cart.updated_at), p.last_seen ? Date.parse(p.last_seen) : 0);
-  return idleSince + cfg.cartAbandonMs;
+  const idleSince = cartIdleSince(p);
+  return idleSince === null ? null : idleSince + cfg.cartAbandonMs;
 }
 
 /** Due time of each timer that is set. */
@@ -67,12 +73,12 @@ function sessionEndEvent(p: Profile, cur: SessionStats, due: number): TimerEvent
   return {
     id: stableId("se", p.site, p.id, cur.id, cur.started_at),
     type: "session_end",
-    ts: new Date(due).toISOString(),
+    ts: isoOf(due)!,
     props: {
       session_id: cur.id,
       started_at: cur.started_at,
       last_activity: cur.last_activity,
-      duration_ms: Math.max(0, Date.parse(cur.last_activity) - Date.parse(cur.started_at)),
+      duration_ms: Math.max(0, (parseTime(cur.last_activity) ?? 0) - (parseTime(cur.started_at) ?? Infinity)),
       pages: cur.pages,
       events: cur.events,
     },
@@ -85,11 +91,11 @@ function cartAbandonedEvent(p: Profile, due: number): TimerEvent {
     if (i.price === null || !i.currency) continue;
     value[i.currency] = Math.round(((value[i.currency] ?? 0) + i.price * i.quantity) * 100) / 100;
   }
-  const idleSince = Math.max(Date.parse(p.cart.updated_at!), p.last_seen ? Date.parse(p.last_seen) : 0);
+  const idleSince = cartIdleSince(p) ?? due;
   return {
     id: stableId("ca", p.site, p.id, p.cart.updated_at!),
     type: "cart_abandoned",
-    ts: new Date(due).toISOString(),
+    ts: isoOf(due)!,
     props: {
       items: p.cart.items.map((i) => ({ ...i })),
       item_count: p.cart.items.reduce((n, i) => n + i.quantity, 0),

@@ -18,6 +18,9 @@ import { sites, type SiteConfig, type StoredRecord } from "../schemas";
 import { HOLD_MAX_AGE_MS, type ConsentState } from "./consent";
 import { admitByConsent, botGuard, botStateOf, consentOf } from "./guards";
 import { adoptMerges, collectMerges, type MergeSnapshot } from "./identity-merge";
+import { withItemDeltas } from "./items/covisit";
+import { rankingInput, type RankingInput } from "./items/ranking-input";
+import { itemTuning } from "./items/tuning";
 import { Outbox, type FlushResult } from "./outbox";
 import { applyEvent, emptyProfile, viewProfile, type Profile, type ProfileView } from "./profile";
 import { Schedule } from "./schedule";
@@ -189,6 +192,14 @@ export class UserProfile extends DurableObject<Env> {
     return this.view();
   }
 
+  /** Only what recommendations rank with (items/ranking-input.ts); null without a profile. */
+  async rankingInput(): Promise<RankingInput | null> {
+    const into = this.store.meta("merged_into");
+    if (into) return profileStub(this.env, this.store.meta("site")!, into).rankingInput();
+    const p = this.store.profile();
+    return p ? rankingInput(p, Date.now(), this.cfg.halfLifeMs) : null;
+  }
+
   /** GET <anything>/stream?site=&id= with or without `Upgrade: websocket`. */
   override async fetch(req: Request): Promise<Response> {
     const url = new URL(req.url);
@@ -251,7 +262,9 @@ export class UserProfile extends DurableObject<Env> {
   }
 
   async flush(): Promise<FlushResult> {
-    return this.outbox.flush(this.store.meta("site") ?? "unknown");
+    // Site-wide item statistics ride along with each chunk (items/covisit.ts).
+    const items = itemTuning(this.env).enabled;
+    return this.outbox.flush(this.store.meta("site") ?? "unknown", (chunks) => withItemDeltas(chunks, this.store.profile(), items));
   }
 
   /** Timer events due at `at`: applied to the profile and buffered like any event. */

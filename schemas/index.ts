@@ -2,3 +2,5 @@ export * from "./events";
 export * from "./envelope";
 export * from "./record";
 export * from "./sites";
+export * from "./catalog";
+export * from "./time";

@@ -1,4 +1,5 @@
 /** What the collector stores: one NDJSON line in the lake per accepted event. */
+import type { ItemDelta } from "./catalog";
 import type { EventType } from "./events";
 
 export interface Geo {
@@ -76,6 +77,8 @@ export interface FlushChunk {
   chunk: string;
   site: string;
   records: StoredRecord[];
+  /** Site-wide item statistics of these records (co-visits, popularity, attributes); applied once, by the consumer run that writes the chunk to the lake. */
+  items?: ItemDelta;
 }
 
 /** A refused event or envelope, kept in the lake under rejected/ with its reason. */
@@ -88,6 +91,9 @@ export interface RejectedRow {
   errors: { path: string; message: string }[];
   /** The refused JSON, e-mail addresses redacted, cut at 4 KB. */
   raw: string;
+  /** Whose it was, when the sender named them (so an erasure can purge the row). */
+  anonymous_id?: string | null;
+  user_id?: string | null;
 }
 
 export interface RejectedChunk {

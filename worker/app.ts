@@ -2,12 +2,14 @@
 import { Hono } from "hono";
 import { log } from "../durable-objects/lib/log";
 import { requestLog } from "./middleware/observe";
+import { catalog } from "./routes/catalog";
 import { collect } from "./routes/collect";
 import { demo } from "./routes/demo";
 import { dashboard } from "./routes/dashboard";
 import { lake } from "./routes/lake";
 import { lakeCompact } from "./routes/lake-compact";
 import { profiles } from "./routes/profiles";
+import { recommendations } from "./routes/recommendations";
 import { schemas } from "./routes/schemas";
 import { sdkConfig } from "./routes/sdk-config";
 import { sdkMetrics } from "./routes/sdk-metrics";
@@ -22,6 +24,8 @@ app.use("*", requestLog); // one JSON log line per request; ingest metrics (midd
 app.get("/", (c) => c.json({ name: "edge-collector", collect: "POST /v1/collect" }));
 app.route("/v1/collect", collect);
 app.route("/v1/profiles", profiles);
+app.route("/v1/recommendations", recommendations);
+app.route("/v1/catalog", catalog);
 app.route("/v1/admin/lake/compact", lakeCompact); // POST: Parquet now (lake/compact.ts)
 app.route("/v1/admin/lake", lake);
 app.route("/v1/schemas", schemas);

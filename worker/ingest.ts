@@ -7,7 +7,7 @@
 import type { CollectEvent, Envelope, IdentityStatus, StoredRecord } from "../schemas";
 import { enrichEvents, type RequestFacts } from "./lib/enrich";
 import { resolveIdentity } from "./lib/identity";
-import { validateEvents, type Rejection } from "./lib/validate";
+import { checkEventTimes, validateEvents, type Rejection } from "./lib/validate";
 import { profileStub } from "../durable-objects/stub";
 import { keepRejected, rejectedRow } from "./rejections";
 import { siteSecrets, sites } from "./sites";
@@ -34,9 +34,14 @@ export interface DeferOptions {
 
 /** Validate each event of an envelope and enrich the valid ones. Pure. */
 export function prepare(envelope: Envelope, facts: RequestFacts, identity?: IdentityStatus): { records: StoredRecord[]; rejected: Rejection[] } {
-  const { valid, rejected } = validateEvents(envelope.events);
+  const { valid, rejected } = checkedEvents(envelope, facts);
   if (valid.length === 0) return { records: [], rejected };
   return { records: enrichEvents(envelope, valid.map((v) => v.event), facts, identity), rejected };
+}
+
+/** Schema, then time window (schemas/time.ts): browsers skew-corrected, server keys as sent. */
+function checkedEvents(envelope: Envelope, facts: RequestFacts) {
+  return checkEventTimes(envelope.sent_at, validateEvents(envelope.events), facts.receivedMs, facts.serverKey ? "server" : "browser");
 }
 
 /** One call to the owner's object: dedup, merge, profile, durable buffer. */
@@ -47,7 +52,7 @@ export async function store(env: Env, site: string, owner: string, records: Stor
 /** Refused events are kept in rejected/ (see rejections.ts), off the answer's path. */
 export function deferRejected(env: Envelope, rejected: Rejection[], receivedMs: number, opts: DeferOptions, e: Env): void {
   if (!rejected.length || !opts.defer) return;
-  const rows = rejected.map((r) => rejectedRow(env.site, receivedMs, "invalid_event", r, env.events[r.index]));
+  const rows = rejected.map((r) => rejectedRow(env.site, receivedMs, "invalid_event", r, env.events[r.index], env));
   opts.defer(keepRejected(e, env.site, rows));
 }
 
@@ -79,7 +84,7 @@ export async function trustedEnvelope(env: Env, envelope: Envelope, claimed: str
 }
 
 export async function ingestEnvelope(env: Env, envelope: Envelope, facts: RequestFacts, opts: DeferOptions = {}): Promise<IngestOutcome> {
-  const { valid, rejected: refused } = validateEvents(envelope.events);
+  const { valid, rejected: refused } = checkedEvents(envelope, facts);
   const { claimed, events } = claimedUser(envelope, valid, refused);
   deferRejected(envelope, refused, facts.receivedMs, opts, env);
   if (events.length === 0) return { accepted: 0, duplicates: 0, rejected: refused };

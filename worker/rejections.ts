@@ -10,9 +10,11 @@ import { redactSignatures } from "./lib/segment-identity";
 const RAW_MAX = 4096;
 const ROWS_MAX = 100;
 
-export function rejectedRow(site: string, receivedMs: number, reason: RejectedRow["reason"], r: { index: number | null; id: string | null; errors: RejectedRow["errors"] }, raw: unknown): RejectedRow {
+/** `who`: the sender's anonymous and user ids when it named them (strings only), so erasure can find the row. */
+export function rejectedRow(site: string, receivedMs: number, reason: RejectedRow["reason"], r: { index: number | null; id: string | null; errors: RejectedRow["errors"] }, raw: unknown, who: { anonymous_id?: unknown; user_id?: unknown } = {}): RejectedRow {
   const text = typeof raw === "string" ? raw : (JSON.stringify(raw) ?? String(raw));
-  return { site, received_at: new Date(receivedMs).toISOString(), reason, index: r.index, id: r.id, errors: r.errors.slice(0, 20), raw: redactSignatures(redactEmails(text.slice(0, RAW_MAX))) };
+  const id = (v: unknown) => (typeof v === "string" && v.length > 0 ? v.slice(0, 128) : typeof v === "number" && Number.isFinite(v) ? String(v) : null);
+  return { site, received_at: new Date(receivedMs).toISOString(), reason, index: r.index, id: r.id, errors: r.errors.slice(0, 20), raw: redactSignatures(redactEmails(text.slice(0, RAW_MAX))), anonymous_id: id(who.anonymous_id), user_id: id(who.user_id) };
 }
 
 export function sampleRate(env: Env): number {

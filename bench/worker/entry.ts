@@ -7,10 +7,16 @@
  * Nothing here is part of the deployed worker: wrangler.toml's main is worker/index.ts.
  */
 import collector from "../../worker/index";
-import { LakeLedger as RealLedger, UserProfile as RealProfile } from "../../worker/index";
+import { ItemStats as RealItems, ItemTrends as RealTrends, LakeLedger as RealLedger, UserProfile as RealProfile } from "../../worker/index";
+import { parseRecQuery } from "../../worker/recs/query";
+import { ALL_SIGNALS, type Signals } from "../../worker/recs/rank";
+import { recommend } from "../../worker/recs/recommend";
 import { emptyCounters, queueOps, type Counters } from "../cost";
 
 let counters: Counters = emptyCounters();
+/** Write RPCs per item object (`items <site>:<shard>`, `trends <site>`): the busiest object's rate. */
+const objectWrites: Record<string, number> = {};
+const wrote = (name: string) => (objectWrites[name] = (objectWrites[name] ?? 0) + 1);
 
 /** Sums `rowsWritten` of each statement: the number Cloudflare bills SQLite storage by. */
 function countingSql(sql: SqlStorage, add: (rows: number) => void): SqlStorage {
@@ -30,18 +36,14 @@ function countingSql(sql: SqlStorage, add: (rows: number) => void): SqlStorage {
   });
 }
 
-/** The object's state with its SQLite handle counted: every collaborator gets the counted one. */
+/**
+ * The object's state with its SQLite handle counted: every collaborator gets the counted one.
+ * The state itself must stay the real one (the DurableObject base class checks its type), so
+ * its storage gets an own `sql` property that shadows the prototype's getter.
+ */
 function countingCtx(ctx: DurableObjectState, add: (rows: number) => void): DurableObjectState {
-  const sql = countingSql(ctx.storage.sql, add);
-  const bind = <T extends object>(target: T, over: Record<string | symbol, unknown>): T =>
-    new Proxy(target, {
-      get(t, prop) {
-        if (prop in over) return over[prop];
-        const v = Reflect.get(t, prop, t) as unknown;
-        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-      },
-    });
-  return bind(ctx, { storage: bind(ctx.storage, { sql }) });
+  Object.defineProperty(ctx.storage, "sql", { value: countingSql(ctx.storage.sql, add), configurable: true });
+  return ctx;
 }
 
 export class UserProfile extends RealProfile {
@@ -56,10 +58,65 @@ export class UserProfile extends RealProfile {
     counters.profile_reads += 1;
     return super.getProfile();
   }
+  override async rankingInput() {
+    counters.profile_reads += 1;
+    return super.rankingInput();
+  }
   override async alarm() {
     counters.profile_alarms += 1;
     return super.alarm();
   }
+}
+
+export class ItemStats extends RealItems {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(countingCtx(ctx, (n) => (counters.items_rows_written += n)), env);
+  }
+  override async apply(...a: Parameters<RealItems["apply"]>) {
+    counters.items_requests += 1;
+    wrote(`items ${a[0].site}:${a[0].shard}`);
+    return super.apply(...a);
+  }
+  override async read(...a: Parameters<RealItems["read"]>) {
+    counters.items_requests += 1;
+    return super.read(...a);
+  }
+  override async upsertCatalog(...a: Parameters<RealItems["upsertCatalog"]>) {
+    counters.items_requests += 1;
+    return super.upsertCatalog(...a);
+  }
+  override async alarm() {
+    counters.items_requests += 1; // the write-back (billed like a request)
+    return super.alarm();
+  }
+}
+
+export class ItemTrends extends RealTrends {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(countingCtx(ctx, (n) => (counters.items_rows_written += n)), env);
+  }
+  override async apply(...a: Parameters<RealTrends["apply"]>) {
+    counters.items_requests += 1;
+    wrote(`trends ${a[0].site}`);
+    return super.apply(...a);
+  }
+  override async lists(...a: Parameters<RealTrends["lists"]>) {
+    counters.items_requests += 1;
+    return super.lists(...a);
+  }
+}
+
+/**
+ * GET /__bench/recommend/:site/:id?<the route's query>&without=covisit,affinity,trending:
+ * recommend() with signals switched off, for the eval's ablation (no access check: bench only).
+ */
+async function benchRecommend(url: URL, env: Env): Promise<Response> {
+  const [site, id] = url.pathname.split("/").slice(3).map(decodeURIComponent);
+  const q = parseRecQuery(url.searchParams);
+  if (!site || !id || !q.ok) return Response.json({ error: "bad bench query" }, { status: 400 });
+  const off = new Set((url.searchParams.get("without") ?? "").split(","));
+  const signals: Signals = { ...ALL_SIGNALS, covisit: !off.has("covisit"), affinity: !off.has("affinity"), trending: !off.has("trending") };
+  return Response.json(await recommend(env, site, id, q.value, signals));
 }
 
 export class LakeLedger extends RealLedger {
@@ -113,6 +170,11 @@ function withoutObjects(env: Env): Env {
 const handler: ExportedHandler<Env> = {
   async fetch(req, env, ctx) {
     const url = new URL(req.url);
+    if (url.pathname === "/__bench/objects") return Response.json(objectWrites);
+    if (url.pathname.startsWith("/__bench/recommend/")) {
+      counters.worker_requests += 1;
+      return benchRecommend(url, env);
+    }
     if (url.pathname === "/__bench/counters") {
       if (req.method === "DELETE") counters = emptyCounters();
       return Response.json(counters);
@@ -134,5 +196,5 @@ const handler: ExportedHandler<Env> = {
     return collector.queue!(batch, countingEnv(env), ctx);
   },
 };
-export { SiteStats } from "../../worker/index";
+export { LakeManifest, PurgeLedger, SiteStats } from "../../worker/index";
 export default handler;

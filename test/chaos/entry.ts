@@ -2,7 +2,7 @@
  * The chaos project's entry (vitest.config.ts `main`): the real worker and object classes, with
  * their Queue and R2 bindings wrapped by faults.ts. Never deployed; production has no fault hooks.
  */
-import worker, { LakeLedger, LakeManifest, SiteStats, UserProfile as RealUserProfile } from "../../worker/index";
+import worker, { ItemStats, ItemTrends, LakeLedger, LakeManifest, PurgeLedger, SiteStats, UserProfile as RealUserProfile } from "../../worker/index";
 import { faultyEnv, type FaultRates } from "./faults";
 
 // Few R2 puts happen (one per consumer batch and partition), so their rates are high enough to hit several.
@@ -13,7 +13,7 @@ export class UserProfile extends RealUserProfile {
     super(ctx, faultyEnv(env, RATES));
   }
 }
-export { LakeLedger, LakeManifest, SiteStats };
+export { ItemStats, ItemTrends, LakeLedger, LakeManifest, PurgeLedger, SiteStats };
 
 export default {
   fetch: (req, env, ctx) => worker.fetch!(req, env, ctx),

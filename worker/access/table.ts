@@ -96,7 +96,7 @@ export const ROUTES = {
 
   // Operators only.
   "lake.read": { routes: ["GET /v1/admin/lake", "GET /v1/admin/lake/:key{.+}"], allow: ["admin"], does: "read the lake" },
-  "lake.write": { routes: ["POST /v1/admin/lake/purge", "POST /v1/admin/lake/compact"], allow: ["admin"], does: "purge or compact the lake" },
+  "lake.write": { routes: ["POST /v1/admin/lake/purge", "POST /v1/admin/lake/compact", "POST /v1/admin/lake/replay"], allow: ["admin"], does: "purge, compact or replay into the lake" },
   "stats.read": { routes: ["GET /v1/admin/stats", "GET /v1/admin/stats/:site"], allow: ["admin"], does: "read the metrics" },
   "tail.read": { routes: ["GET /v1/admin/tail/:site"], allow: ["admin"], does: "tail the stored events" },
 } as const satisfies Record<string, RouteRule>;

@@ -5,7 +5,9 @@
 import { isbot } from "isbot";
 import UAParser from "ua-parser-js";
 import { redactEmails, scrubUrl } from "./scrub";
-import type { CollectEvent, Context, Envelope, Geo, IdentityStatus, PageInfo, StoredRecord, UserAgentInfo } from "../../schemas";
+import { clampToWindow, correctTs, parseTime, type CollectEvent, type Context, type Envelope, type Geo, type IdentityStatus, type PageInfo, type StoredRecord, type UserAgentInfo } from "../../schemas";
+
+export { correctTs };
 
 const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v.slice(0, 256) : null);
 const num = (v: unknown): number | null => {
@@ -99,15 +101,6 @@ function safeUrl(s: string | null | undefined): URL | null {
   }
 }
 
-/**
- * The client's clock may be off; the offset between its sent_at and our received_at tells by
- * how much. ts = received_at - (sent_at - client_ts), never later than received_at.
- */
-export function correctTs(receivedMs: number, sentAtMs: number, clientMs: number): number {
-  const age = Math.max(0, sentAtMs - clientMs);
-  return receivedMs - age;
-}
-
 export interface RequestFacts {
   receivedMs: number;
   userAgent: string | null;
@@ -133,18 +126,23 @@ export function scrubProps(props: Record<string, unknown>, scrubParams: readonly
   return out ?? props;
 }
 
-/** Envelope + validated events + request facts -> stored records. `identity`: see worker/lib/identity.ts. */
+/**
+ * Envelope + validated events + request facts -> stored records. `identity`: see worker/lib/identity.ts.
+ * Events should have passed `checkEventTimes` (validate.ts); a time outside the window is
+ * clamped into it here all the same, so a record's ts is always inside (schemas/time.ts).
+ */
 export function enrichEvents(env: Envelope, events: readonly CollectEvent[], facts: RequestFacts, identity: IdentityStatus = env.user_id ? "asserted" : "none"): StoredRecord[] {
   const geo = geoFromCf(facts.cf);
   const ua = parseUserAgent(facts.userAgent);
   const bot = detectBot(facts.userAgent, facts.cf, facts.serverKey);
-  const sentMs = Date.parse(env.sent_at);
+  const sentMs = parseTime(env.sent_at) ?? facts.receivedMs;
+  const source = facts.serverKey ? "server" : "browser";
   const received_at = new Date(facts.receivedMs).toISOString();
   const ctx: Context = env.context ?? {};
   const scrub = facts.scrubParams ?? [];
   const beaconPage = pageInfo(ctx.page_url && scrubUrl(ctx.page_url, scrub), ctx.referrer);
   return events.map((e) => {
-    const clientMs = Date.parse(e.ts);
+    const clientMs = parseTime(e.ts) ?? facts.receivedMs;
     const props = scrubProps(e.props as Record<string, unknown>, scrub);
     const ownUrl = e.type === "page_view" ? (props.url as string | undefined) : undefined;
     return {
@@ -159,7 +157,7 @@ export function enrichEvents(env: Envelope, events: readonly CollectEvent[], fac
       client_ts: e.ts,
       sent_at: env.sent_at,
       received_at,
-      ts: new Date(facts.serverKey ? clientMs : correctTs(facts.receivedMs, sentMs, clientMs)).toISOString(),
+      ts: new Date(clampToWindow(facts.serverKey ? clientMs : correctTs(facts.receivedMs, sentMs, clientMs), facts.receivedMs, source)).toISOString(),
       page: ownUrl ? pageInfo(ownUrl, ctx.referrer) : beaconPage,
       geo,
       ua,

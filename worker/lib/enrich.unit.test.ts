@@ -110,8 +110,12 @@ describe("server-key facts", () => {
     const receivedMs = Date.parse("2026-11-26T12:00:05.000Z");
     const [srv] = enrichEvents(env, [ev], { receivedMs, userAgent: null, cf: undefined, serverKey: true });
     expect(srv).toMatchObject({ ts: "2026-10-01T00:00:00.000Z", bot: false });
-    const [brw] = enrichEvents(env, [ev], { receivedMs, userAgent: null, cf: undefined });
-    expect(brw).toMatchObject({ ts: new Date(receivedMs - (Date.parse(env.sent_at) - Date.parse(ev.ts))).toISOString(), bot: true });
+    const recent = { ...ev, ts: "2026-11-25T00:00:00.000Z" };
+    const [brw] = enrichEvents(env, [recent], { receivedMs, userAgent: null, cf: undefined });
+    expect(brw).toMatchObject({ ts: new Date(receivedMs - (Date.parse(env.sent_at) - Date.parse(recent.ts))).toISOString(), bot: true });
+    // Outside the browser's window (checkEventTimes rejects it first), enrichment still never stores a time outside it.
+    const [old] = enrichEvents(env, [ev], { receivedMs, userAgent: null, cf: undefined });
+    expect(old!.ts).toBe(new Date(receivedMs - 7 * 86_400_000).toISOString());
     expect(detectBot("Googlebot/2.1 (+http://www.google.com/bot.html)", undefined, true)).toBe(true);
   });
 });

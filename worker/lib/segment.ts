@@ -8,7 +8,7 @@
  * validation errors name the field the sender wrote; every property that has no place in the
  * collector's event type is listed in `ignored` (nothing is dropped silently).
  */
-import { contextSchema, envelopeSchema, eventId, type Context, type Envelope, type EventType } from "../../schemas";
+import { contextSchema, envelopeSchema, eventId, parseTime, SEGMENT_BROWSER_MAX_AGE_MS, type Context, type Envelope, type EventType } from "../../schemas";
 import { sha256Hex } from "../../durable-objects/lib/hash";
 import type { KeyKind } from "./keys";
 import { sdkConsent } from "./sdk-consent";
@@ -24,8 +24,8 @@ export type SegmentType = (typeof SEGMENT_TYPES)[number];
 /** Segment's limits: 32 KB per message, 500 KB per batch request. */
 export const MAX_MESSAGE_BYTES = 32 * 1024;
 export const MAX_BATCH_BYTES = 500 * 1024;
-/** A browser key may not backdate: an event more than this before its sentAt is refused. */
-export const MAX_BROWSER_AGE_MS = 24 * 3_600_000;
+/** A browser key may not backdate: an event more than this before its sentAt is refused (schemas/time.ts). */
+export const MAX_BROWSER_AGE_MS = SEGMENT_BROWSER_MAX_AGE_MS;
 
 /** Message fields that are read, or known and deliberately not stored (never reported). */
 const KNOWN_FIELDS = new Set([
@@ -92,7 +92,7 @@ export async function eventIdOf(msg: Obj): Promise<string> {
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
-const isIso = (v: unknown): v is string => typeof v === "string" && ISO.test(v) && Number.isFinite(Date.parse(v));
+const isIso = (v: unknown): v is string => typeof v === "string" && ISO.test(v) && parseTime(v) !== null;
 
 /** Segment's context -> the collector's context; fields that fail its schema are reported. */
 function mapContext(ctx: Obj, page: Obj | undefined, ignored: string[]): Context {
@@ -183,7 +183,7 @@ export async function mapMessage(raw: unknown, opts: MapOptions): Promise<Mapped
   const ts = tsKey ? raw[tsKey] : sent_at;
   if (tsKey && !isIso(ts)) return reject(tsKey, "expected an ISO 8601 date-time");
   paths.ts = tsKey ?? "sentAt";
-  if (opts.kind === "browser" && Date.parse(sent_at) - Date.parse(ts as string) > MAX_BROWSER_AGE_MS) {
+  if (opts.kind === "browser" && parseTime(sent_at)! - parseTime(ts)! > MAX_BROWSER_AGE_MS) {
     return reject(tsKey ?? "sentAt", "more than 24 h before sentAt: historical events need a server key");
   }
 

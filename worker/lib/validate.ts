@@ -1,6 +1,6 @@
 /** Turning untrusted JSON into an envelope and per-event verdicts. Pure; no Workers APIs. */
 import type { z } from "zod";
-import { envelopeSchema, eventSchema, SERVER_EVENT_TYPES, type CollectEvent, type Envelope } from "../../schemas";
+import { envelopeSchema, eventSchema, eventTime, SERVER_EVENT_TYPES, type CollectEvent, type Envelope, type TimeSource } from "../../schemas";
 
 export interface FieldError {
   path: string;
@@ -57,6 +57,22 @@ export function validateEvents(events: readonly unknown[]): EventVerdicts {
     if (r.success) valid.push({ index, event: r.data });
     else rejected.push({ index, id: idOf(raw), errors: toFieldErrors(r.error.issues) });
   });
+  return { valid, rejected };
+}
+
+/**
+ * The window check (schemas/time.ts): events whose (corrected) time falls outside it move from
+ * `valid` to `rejected`, at path `ts` (or `sent_at`). Index order is kept.
+ */
+export function checkEventTimes(sentAt: string, verdicts: EventVerdicts, receivedMs: number, source: TimeSource): EventVerdicts {
+  const valid: EventVerdicts["valid"] = [];
+  const rejected = [...verdicts.rejected];
+  for (const v of verdicts.valid) {
+    const t = eventTime({ receivedMs, sentAt, ts: v.event.ts, source });
+    if (t.ok) valid.push(v);
+    else rejected.push({ index: v.index, id: v.event.id, errors: [{ path: t.path, message: t.message }] });
+  }
+  rejected.sort((a, b) => a.index - b.index);
   return { valid, rejected };
 }
 

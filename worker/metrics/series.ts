@@ -9,6 +9,7 @@ import { mergeInto, num, sub, type Tree } from "../../durable-objects/lib/metric
 export const SCALARS = [
   "requests", "bytes_in", "duplicates", "lake_events", "lake_objects", "consumer_batches", "queue_messages", "queue_retries",
   "deadletter_batches", "deadletter_messages", "deadletter_events",
+  "purge_deletions_applied", "purge_objects_rewritten", "purge_events_removed",
 ] as const;
 /** sdk_metrics: analytics.js telemetry by metric name (POST /v1/m, routes/sdk-metrics.ts). */
 export const LABELLED = ["accepted", "rejected", "status", "sdk_metrics"] as const;

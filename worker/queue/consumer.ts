@@ -11,12 +11,24 @@ import { streamRecords } from "../lake/pipeline";
 import { gzip, toNdjson } from "../lib/lake";
 import { log } from "../../durable-objects/lib/log";
 import { batchMetrics } from "../metrics/batch-metrics";
+import { applyItemStats } from "./items";
 import { report } from "../metrics/report";
 
 export interface Part {
   prefix: string;
   /** chunk id -> its records that fall in this partition */
   chunks: Map<string, (StoredRecord | RejectedRow)[]>;
+}
+
+/**
+ * The longest wait between two attempts of a failed message (QUEUE_RETRY_MAX_SECONDS, default
+ * 300): with max_retries = 10 a message that keeps failing reaches the dead-letter queue after
+ * about 20 minutes of retries (2 s, 4 s, ... 300 s, with jitter).
+ */
+export function retryCapMs(env: Pick<Env, "QUEUE_RETRY_MAX_SECONDS">): number {
+  const raw = env.QUEUE_RETRY_MAX_SECONDS;
+  const s = raw === undefined || raw === "" ? 300 : Number(raw);
+  return Number.isFinite(s) && s >= 0 ? Math.min(s, 43_200) * 1000 : 300_000;
 }
 
 export function isChunk(b: unknown): b is LakeMessage {
@@ -123,11 +135,14 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Prom
       }
     }
   }
+  const capMs = retryCapMs(env);
   for (const msg of batch.messages) {
-    if (failed.has(msg)) msg.retry({ delaySeconds: Math.ceil(backoffMs(msg.attempts, 2000, 300_000) / 1000) });
+    if (failed.has(msg)) msg.retry({ delaySeconds: Math.ceil(backoffMs(msg.attempts, Math.min(2000, capMs), capMs) / 1000) });
     else if (busy.has(msg)) msg.retry({ delaySeconds: Math.ceil(CLAIM_LEASE_MS / 2000) });
     else msg.ack();
   }
+  // Co-visits, popularity and trending of the chunks this run wrote (queue/items.ts).
+  await applyItemStats(env, results, messagesOf);
   // Metrics of what this run wrote (chunks already in the lake were counted by the run that wrote them).
   const written = new Map<string, (StoredRecord | RejectedRow)[]>();
   parts.forEach((p, i) => {
@@ -135,9 +150,31 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: Env): Prom
   });
   const objects = objectsBySite(parts, results);
   const acked = batch.messages.filter((m) => !failed.has(m) && !busy.has(m));
-  const { delta, tails, sites } = batchMetrics({ messages: batch.messages, acked, retried: [...failed, ...busy], written, messagesOf, objectsBySite: objects, nowMs: Date.now() });
+  const now = Date.now();
+  const { delta, tails, sites } = batchMetrics({ messages: batch.messages, acked, retried: [...failed, ...busy], written, messagesOf, objectsBySite: objects, nowMs: now });
   await report(env, delta, tails);
-  log("consumer batch", { queue: batch.queue, messages: batch.messages.length, partitions: parts.length, objects: [...objects.values()].reduce((a, b) => a + b, 0), retried: failed.size, busy: busy.size, malformed: malformed.length, sites, ms: Date.now() - started });
+  // The worst lags of what this batch wrote, so log-based monitors (OpenTelemetry export) can alert on them.
+  const lags = worstLags(written, messagesOf, now);
+  log("consumer batch", { queue: batch.queue, messages: batch.messages.length, partitions: parts.length, objects: [...objects.values()].reduce((a, b) => a + b, 0), retried: failed.size, busy: busy.size, malformed: malformed.length, sites, ms: now - started, ...lags });
+}
+
+/** lake_lag_max_ms: oldest received_at written -> now; flush_lag_max_ms: a chunk's first received_at -> its queue timestamp. */
+export function worstLags(written: Map<string, (StoredRecord | RejectedRow)[]>, messagesOf: Map<string, Message<unknown>[]>, now: number): { lake_lag_max_ms?: number; flush_lag_max_ms?: number } {
+  let lake = -1;
+  let flush = -1;
+  for (const [chunk, records] of written) {
+    const msg = messagesOf.get(chunk)?.[0];
+    if ((msg?.body as LakeMessage | undefined)?.kind === "rejected") continue;
+    let first = Infinity;
+    for (const r of records) {
+      const at = Date.parse(r.received_at);
+      if (Number.isFinite(at)) first = Math.min(first, at);
+    }
+    if (!Number.isFinite(first)) continue;
+    lake = Math.max(lake, now - first);
+    if (msg) flush = Math.max(flush, msg.timestamp.getTime() - first);
+  }
+  return { ...(lake >= 0 ? { lake_lag_max_ms: lake } : {}), ...(flush >= 0 ? { flush_lag_max_ms: flush } : {}) };
 }
 
 function objectsBySite(parts: Part[], results: Map<string, Outcome>[]): Map<string, number> {

@@ -35,7 +35,7 @@ collect.post("/", async (c) => {
   const defer = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const env = parseEnvelope(json.value);
   if (!env.ok) {
-    if (typeof claimed === "string") defer(keepRejected(c.env, claimed, [rejectedRow(claimed, receivedMs, "invalid_envelope", { index: null, id: null, errors: env.details }, body.text)]));
+    if (typeof claimed === "string") defer(keepRejected(c.env, claimed, [rejectedRow(claimed, receivedMs, "invalid_envelope", { index: null, id: null, errors: env.details }, body.text, json.value as object)]));
     return refuse(c, 400, "invalid_envelope", "invalid envelope", env.details);
   }
   const site = reg.get(env.envelope.site)!;

@@ -1,5 +1,13 @@
-/** GET /v1/admin/lake?prefix=  and  GET /v1/admin/lake/<key>: read the lake without R2 credentials (admin token). */
+/**
+ * The lake, for operators (admin token):
+ *   GET  /v1/admin/lake?prefix=     list objects          GET /v1/admin/lake/<key>   read one
+ *   POST /v1/admin/lake/purge       apply erasures now    POST /v1/admin/lake/replay replay dead letters
+ * (POST /v1/admin/lake/compact is routes/lake-compact.ts.)
+ */
 import { Hono } from "hono";
+import { PurgeBusy, runPurge } from "../lake/purge";
+import { checkReplayPrefix, replayDeadLetters } from "../lake/replay";
+import { refuse } from "../answers";
 import { gunzip } from "../lib/lake";
 import { access } from "../access";
 
@@ -14,6 +22,29 @@ lake.get("/", access("lake.read"), async (c) => {
   if (list.truncated) c.header("X-Cursor", list.cursor);
   c.header("X-Truncated", String(list.truncated));
   return c.json(list.objects.map((o) => ({ key: o.key, size: o.size, uploaded: o.uploaded.toISOString() })));
+});
+
+/** Applies pending deletion records to the lake now: the same run as the purge Cron Trigger. */
+lake.post("/purge", access("lake.write"), async (c) => {
+  try {
+    return c.json(await runPurge(c.env));
+  } catch (e) {
+    if (!(e instanceof PurgeBusy)) throw e;
+    c.header("Retry-After", "60");
+    return c.json({ error: "busy", details: [{ path: "(lake)", message: `${e.message}; try again when it ends` }] }, 409);
+  }
+});
+
+/** Puts dead letters back on the events queue: {"prefix": "deadletter/..."} (or ?prefix=). */
+lake.post("/replay", access("lake.write"), async (c) => {
+  let prefix: unknown = c.req.query("prefix");
+  if (prefix === undefined) {
+    const body = (await c.req.json().catch(() => null)) as { prefix?: unknown } | null;
+    prefix = body && typeof body === "object" ? body.prefix : undefined;
+  }
+  const bad = checkReplayPrefix(prefix);
+  if (bad) return refuse(c, 400, "bad_request", "invalid replay", [{ path: "prefix", message: bad }]);
+  return c.json(await replayDeadLetters(c.env, prefix as string));
 });
 
 lake.get("/:key{.+}", access("lake.read"), async (c) => {

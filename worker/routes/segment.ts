@@ -134,7 +134,10 @@ async function send(c: Context<{ Bindings: Env }>) {
   ignored.sort((a, b) => (a.index ?? -1) - (b.index ?? -1));
   // Bad rows are kept in rejected/ like /v1/collect's, off the answer's path.
   if (rejected.length) {
-    const rows = rejected.map((r) => rejectedRow(site.id, receivedMs, "invalid_event", { index: r.index, id: r.messageId, errors: r.errors }, messages[r.index]));
+    const rows = rejected.map((r) => {
+      const m = (messages[r.index] && typeof messages[r.index] === "object" ? messages[r.index] : {}) as Json;
+      return rejectedRow(site.id, receivedMs, "invalid_event", { index: r.index, id: r.messageId, errors: r.errors }, messages[r.index], { anonymous_id: m.anonymousId ?? m.userId, user_id: m.userId });
+    });
     c.executionCtx.waitUntil(keepRejected(c.env, site.id, rows));
   }
 

@@ -1,12 +1,13 @@
 /**
  * Operator reads of the metrics window (admin token):
  *   GET /v1/admin/stats            the sites there are stats for
- *   GET /v1/admin/stats/:site      per-minute series and totals (?minutes=60, up to 1500)
+ *   GET /v1/admin/stats/:site      per-minute series and totals (?minutes=60, up to 1500), lake purge progress
  *   GET /v1/admin/tail/:site       Server-Sent Events: the newest stored events, live
  */
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { TailEntry } from "../../durable-objects/site-stats";
+import { purgeLedger } from "../lake/purge";
 import { hourOfMinute, minuteOf } from "../../durable-objects/lib/metric-tree";
 import { statsStub } from "../metrics/report";
 import { statsView } from "../metrics/series";
@@ -44,7 +45,9 @@ stats.get("/stats/:site", access("stats.read"), async (c) => {
     for (const [m, r] of Object.entries(part)) rows[m] = mergeInto(rows[m] ?? {}, r);
   }
   c.header("Cache-Control", "no-store");
-  return c.json(statsView(site, rows, now, minutes));
+  // The lake purge's progress for this site (erasures applied to the lake, pending ones, the scan in progress).
+  const purge = site === UNATTRIBUTED ? null : await purgeLedger(c.env).status(site);
+  return c.json({ ...statsView(site, rows, now, minutes), purge });
 });
 
 stats.get("/tail/:site", access("tail.read"), async (c) => {

@@ -1,0 +1,131 @@
+/**
+ * Time from clients, bounded. Every place where client input becomes a time goes through
+ * here: the worker (routes, enrichment) and the objects (profile, timers, alarms, merge).
+ *
+ * The window: an event's time, after clock-skew correction for browsers
+ * (ts = received_at - (sent_at - client_ts)), must fall within
+ *   browser (POST /v1/collect, Segment API with a browser key): 7 days before received_at
+ *     .. 5 minutes after it (a corrected browser time is never after received_at anyway);
+ *   server  (Segment API with a server key, timestamps kept as sent): 730 days (2 years)
+ *     before received_at .. 5 minutes after it (historical imports).
+ * An event outside it is rejected with its path (`ts`, or the sender's `timestamp`), never
+ * stored, never profiled, never a timer: the answer is a 4xx (or the event listed in
+ * `rejected` of a 2xx), never a 5xx. `client_ts` and `sent_at` are kept in the record as the
+ * client sent them (valid ISO 8601 date-times, evidence of its clock), and are never used as
+ * a time by the collector.
+ *
+ * Pure: no Workers APIs, no clock (callers pass `now`).
+ */
+
+export const SECOND_MS = 1000;
+export const MINUTE_MS = 60 * SECOND_MS;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
+
+export type TimeSource = "browser" | "server";
+
+/** How far an event's (corrected) time may lie before / after received_at. */
+export const TIME_WINDOW: Readonly<Record<TimeSource, { pastMs: number; futureMs: number }>> = {
+  browser: { pastMs: 7 * DAY_MS, futureMs: 5 * MINUTE_MS },
+  server: { pastMs: 730 * DAY_MS, futureMs: 5 * MINUTE_MS },
+};
+
+/** Segment API with a browser key: an event more than this before its sentAt is refused (backdating). */
+export const SEGMENT_BROWSER_MAX_AGE_MS = 24 * HOUR_MS;
+
+/** The range of a JavaScript Date: ±8.64e15 ms around 1970 (about ±275,000 years). */
+export const MAX_DATE_MS = 8.64e15;
+
+/**
+ * No stored time (profile fields, timers) is older than this: the floor used to repair
+ * profiles written before the window existed. Every event accepted since has a time within
+ * 730 days of its receipt, so nothing legitimate is earlier.
+ */
+export const EARLIEST_MS = Date.UTC(2000, 0, 1);
+
+/** An alarm is set at most this far ahead; a later timer is re-armed when the alarm wakes. */
+export const MAX_ALARM_AHEAD_MS = 400 * DAY_MS;
+
+/** Milliseconds of an ISO 8601 string, or null: never NaN, never ±Infinity, never beyond a Date's range. */
+export function parseTime(v: unknown): number | null {
+  if (typeof v !== "string" || v.length === 0 || v.length > 64) return null;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? ms : null;
+}
+
+/** ISO string of a time, or null when it is not one (NaN, ±Infinity, beyond a Date's range). */
+export function isoOf(ms: number): string | null {
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : null;
+}
+
+/**
+ * The client's clock may be off; the offset between its sent_at and our received_at tells by
+ * how much. ts = received_at - (sent_at - client_ts), never later than received_at.
+ */
+export function correctTs(receivedMs: number, sentAtMs: number, clientMs: number): number {
+  const age = Math.max(0, sentAtMs - clientMs);
+  return receivedMs - age;
+}
+
+export function inWindow(ms: number, receivedMs: number, source: TimeSource): boolean {
+  const w = TIME_WINDOW[source];
+  return Number.isFinite(ms) && ms >= receivedMs - w.pastMs && ms <= receivedMs + w.futureMs;
+}
+
+/** The nearest time inside the window (NaN becomes received_at). */
+export function clampToWindow(ms: number, receivedMs: number, source: TimeSource): number {
+  const w = TIME_WINDOW[source];
+  if (!Number.isFinite(ms)) return receivedMs;
+  return Math.min(receivedMs + w.futureMs, Math.max(receivedMs - w.pastMs, ms));
+}
+
+export type TimeVerdict = { ok: true; ms: number } | { ok: false; path: "ts" | "sent_at"; message: string };
+
+const span = (ms: number): string => {
+  const a = Math.abs(ms);
+  if (a >= 2 * 365 * DAY_MS) return `${Math.round(a / (365.25 * DAY_MS))} years`;
+  if (a >= 2 * DAY_MS) return `${Math.round(a / DAY_MS)} days`;
+  if (a >= 2 * HOUR_MS) return `${Math.round(a / HOUR_MS)} hours`;
+  if (a >= 2 * MINUTE_MS) return `${Math.round(a / MINUTE_MS)} minutes`;
+  return `${Math.round(a / SECOND_MS)} s`;
+};
+const limits = (s: TimeSource) => `${span(TIME_WINDOW[s].pastMs)} before to ${span(TIME_WINDOW[s].futureMs)} after the time it was received`;
+
+/**
+ * The time an event is stored and profiled at, or why it is refused. Browsers: skew-corrected
+ * from sent_at; servers: as sent. Either way inside the source's window.
+ */
+export function eventTime(input: { receivedMs: number; sentAt: unknown; ts: unknown; source: TimeSource }): TimeVerdict {
+  const { receivedMs, source } = input;
+  const clientMs = parseTime(input.ts);
+  if (clientMs === null) return { ok: false, path: "ts", message: "expected an ISO 8601 date-time" };
+  let ms = clientMs;
+  if (source === "browser") {
+    const sentMs = parseTime(input.sentAt);
+    if (sentMs === null) return { ok: false, path: "sent_at", message: "expected an ISO 8601 date-time" };
+    ms = correctTs(receivedMs, sentMs, clientMs);
+  }
+  if (inWindow(ms, receivedMs, source)) return { ok: true, ms };
+  const off = ms - receivedMs;
+  const what = source === "browser" ? "corrected time (received_at - (sent_at - ts))" : "time";
+  const hint = source === "browser" && off < 0 ? "; historical events need a server key" : "";
+  return { ok: false, path: "ts", message: `the event's ${what} is ${span(off)} ${off < 0 ? "before" : "after"} it was received; accepted: ${limits(source)}${hint}` };
+}
+
+/** Where an alarm may be set for a timer due at `due`: finite, not before now, at most MAX_ALARM_AHEAD_MS ahead. */
+export function alarmTime(due: number, now: number): number {
+  if (!Number.isFinite(now)) throw new RangeError("now must be a finite time");
+  if (!Number.isFinite(due)) return now;
+  return Math.min(now + MAX_ALARM_AHEAD_MS, Math.max(now, due));
+}
+
+/** A stored time is usable when it is not before EARLIEST_MS and not after now + 5 minutes. */
+export function plausibleMs(ms: number, now: number): boolean {
+  return Number.isFinite(ms) && ms >= EARLIEST_MS && ms <= now + TIME_WINDOW.browser.futureMs;
+}
+
+/** A stored ISO time that is usable (see plausibleMs), as milliseconds; else null. */
+export function plausibleTime(v: unknown, now: number): number | null {
+  const ms = parseTime(v);
+  return ms !== null && plausibleMs(ms, now) ? ms : null;
+}

@@ -1,0 +1,197 @@
+/**
+ * Ranking, pure: a person's recent products (their co-visited neighbours), decayed category
+ * and brand affinities, and trending products -> scored items with human reasons.
+ *
+ *   score = (cov + 0.15 * trend) * (1 + 0.5 * aff)
+ *   cov   = sum over seeds s of seedWeight(s) * w(s -> item) / max w(s -> .)   (0..~2.6)
+ *   aff   = 0.6 * category affinity + 0.4 * brand affinity, each / the person's strongest (0..1)
+ *   trend = the item's trending weight / the strongest in its list, times the list's weight (0..1):
+ *           the asked or the context product's category 1, a favourite category 0.7, site-wide 0.5
+ * Seeds: the `context` product (product page) first, then the person's recent products, newest
+ * first; seed weights 1, 0.6, 0.4, 0.3, 0.25 by position (the last item says most about the next).
+ * Filters: never purchased, never the context product, no duplicates, not what is in the cart
+ * (unless asked), not excluded, never `available: false`, only `category` when asked.
+ */
+import type { ItemView, Neighbour } from "../../durable-objects/items/item-stats";
+import type { RankingInput } from "../../durable-objects/items/ranking-input";
+import type { RecOptions } from "./query";
+
+export const SEED_WEIGHTS = [1, 0.4, 0.2, 0.1, 0.05] as const;
+export const WEIGHTS = { affinity: 0.5, trending: 0.15 } as const;
+
+/** Which signals count (all by default); the eval switches each off in turn (ablation). */
+export interface Signals {
+  covisit: boolean;
+  affinity: boolean;
+  trending: boolean;
+}
+export const ALL_SIGNALS: Signals = { covisit: true, affinity: true, trending: true };
+
+export type Strategy = "personalized" | "item_to_item" | "trending";
+export interface TrendList {
+  /** null: site-wide; else the category. */
+  category: string | null;
+  /** How much it counts (TREND_WEIGHTS; 1 when not given). */
+  weight?: number;
+  items: { product_id: string; score: number }[];
+}
+export interface RecItem {
+  product_id: string;
+  score: number;
+  reasons: string[];
+  [field: string]: unknown;
+}
+
+/** The products whose neighbours are read, with their weight: context first, then recent products. */
+export function seedsOf(user: RankingInput | null, context: string | null): { id: string; weight: number }[] {
+  const ids: string[] = [];
+  if (context) ids.push(context);
+  for (const r of user?.recent ?? []) if (!ids.includes(r.product_id)) ids.push(r.product_id);
+  return ids.slice(0, SEED_WEIGHTS.length).map((id, i) => ({ id, weight: SEED_WEIGHTS[i]! }));
+}
+
+/** How much a trending list counts: the asked or the context's category most, the site least. */
+export const TREND_WEIGHTS = { asked: 1, context: 1, favourite: 0.7, site: 0.5 } as const;
+
+/**
+ * Which trending lists to read, and their weight: the asked category (else site-wide), the
+ * context product's category, the person's two favourite categories.
+ */
+export function trendKeys(user: RankingInput | null, category: string | null, contextCategory: string | null = null): { category: string | null; weight: number }[] {
+  const keys: { category: string | null; weight: number }[] = [category === null ? { category: null, weight: TREND_WEIGHTS.site } : { category, weight: TREND_WEIGHTS.asked }];
+  const add = (c: string, weight: number) => {
+    if (!keys.some((k) => k.category === c)) keys.push({ category: c, weight });
+  };
+  if (contextCategory) add(contextCategory, TREND_WEIGHTS.context);
+  for (const c of user?.categories.slice(0, 2) ?? []) add(c.key, TREND_WEIGHTS.favourite);
+  return keys;
+}
+
+type Covisit = Map<string, { s: number; top: string; topS: number; bought: boolean }>;
+type Trend = Map<string, { t: number; category: string | null }>;
+
+/** Per product: summed co-visit score over the seeds, and the seed that gave most. */
+export function covisitOf(seeds: { id: string; weight: number }[], neighbours: Map<string, Neighbour[]>): Covisit {
+  const cov: Covisit = new Map();
+  for (const seed of seeds) {
+    const list = neighbours.get(seed.id) ?? [];
+    const max = list.reduce((m, n) => Math.max(m, n.w), 0);
+    if (max <= 0) continue;
+    for (const { id, w, b } of list) {
+      const s = (seed.weight * w) / max;
+      const cur = cov.get(id) ?? { s: 0, top: seed.id, topS: 0, bought: false };
+      cur.s += s;
+      if (s > cur.topS) Object.assign(cur, { top: seed.id, topS: s, bought: b >= 0.5 * w });
+      cov.set(id, cur);
+    }
+  }
+  return cov;
+}
+
+/** Per product: its strongest weighted trending share over the lists, and which list. */
+export function trendOf(trends: TrendList[]): Trend {
+  const out: Trend = new Map();
+  for (const list of trends) {
+    const max = list.items[0]?.score ?? 0;
+    if (max <= 0) continue;
+    for (const i of list.items) {
+      const t = ((list.weight ?? 1) * i.score) / max;
+      const cur = out.get(i.product_id);
+      if (!cur || t > cur.t) out.set(i.product_id, { t, category: list.category });
+    }
+  }
+  return out;
+}
+
+/** What is never recommended to this person with these options. */
+export function bannedFor(user: RankingInput | null, opts: RecOptions): Set<string> {
+  const banned = new Set<string>([...(user?.purchased ?? []), ...opts.exclude, ...(opts.includeCart ? [] : (user?.cart ?? []))]);
+  if (opts.context) banned.add(opts.context);
+  return banned;
+}
+
+/**
+ * The products worth reading catalogue and attributes for: the given candidates (re-rank), or
+ * the `max` best by co-visit + trending share, before the affinity (which needs attributes)
+ * is known. Banned products are left out here already.
+ */
+export function candidatePool(opts: RecOptions, user: RankingInput | null, neighbours: Map<string, Neighbour[]>, trends: TrendList[], signals: Signals = ALL_SIGNALS, max = Math.max(40, 4 * opts.limit)): string[] {
+  if (opts.candidates) return opts.candidates;
+  const banned = bannedFor(user, opts);
+  const cov = signals.covisit ? covisitOf(seedsOf(user, opts.context), neighbours) : new Map();
+  const tr = trendOf(trends); // also the affinity's candidates: favourite categories' lists
+  const pre = new Map<string, number>();
+  for (const [id, c] of cov) pre.set(id, c.s);
+  for (const [id, t] of tr) pre.set(id, (pre.get(id) ?? 0) + t.t * 0.5);
+  return [...pre].filter(([id]) => !banned.has(id)).sort((x, y) => y[1] - x[1]).slice(0, max).map(([id]) => id);
+}
+
+export interface RankArgs {
+  opts: RecOptions;
+  /** From candidatePool(): the products `items` was read for. */
+  pool: string[];
+  user: RankingInput | null;
+  neighbours: Map<string, Neighbour[]>;
+  trends: TrendList[];
+  items: Map<string, ItemView>;
+  signals?: Signals;
+}
+
+const CATALOG_FIELDS = ["title", "url", "image", "price", "currency", "category", "brand", "available"] as const;
+
+export function rank(a: RankArgs): { strategy: Strategy; items: RecItem[] } {
+  const sig = a.signals ?? ALL_SIGNALS;
+  const { opts, user } = a;
+  const hasPersonal = !!user && (user.recent.length > 0 || user.categories.length > 0 || user.brands.length > 0);
+  const strategy: Strategy = hasPersonal ? "personalized" : opts.context ? "item_to_item" : "trending";
+  const banned = bannedFor(user, opts);
+  const cov: Covisit = sig.covisit ? covisitOf(seedsOf(user, opts.context), a.neighbours) : new Map();
+  const trends: Trend = sig.trending ? trendOf(a.trends) : new Map();
+  const catMax = user?.categories[0]?.score ?? 0;
+  const brandMax = user?.brands[0]?.score ?? 0;
+  const affOf = (v: ItemView | undefined) => {
+    if (!sig.affinity || !user || !v) return { cat: 0, brand: 0 };
+    const cat = v.category && catMax > 0 ? (user.categories.find((c) => c.key === v.category)?.score ?? 0) / catMax : 0;
+    const brand = v.brand && brandMax > 0 ? (user.brands.find((b) => b.key === v.brand)?.score ?? 0) / brandMax : 0;
+    return { cat, brand };
+  };
+
+  const out: (RecItem & { order: number })[] = [];
+  a.pool.forEach((id, order) => {
+    if (banned.has(id)) return;
+    const v = a.items.get(id);
+    if (v && !v.available) return;
+    if (opts.category && v?.category !== opts.category) return;
+    const c = cov.get(id);
+    const tr = trends.get(id);
+    const af = affOf(v);
+    const aff = 0.6 * af.cat + 0.4 * af.brand;
+    const trend = tr?.t ?? 0;
+    // Affinity re-weights what co-visits and trending propose: taste, not a source of its own.
+    const score = ((c?.s ?? 0) + WEIGHTS.trending * trend) * (1 + WEIGHTS.affinity * aff);
+    const reasons: string[] = [];
+    if (c && c.s >= 0.05) reasons.push(`${c.bought ? "bought" : "viewed"} together with ${c.top}`);
+    if (af.cat >= 0.5 && v?.category) reasons.push(`you like ${v.category}`);
+    if (af.brand >= 0.5 && v?.brand) reasons.push(`you like brand ${v.brand}`);
+    if (trend >= 0.3 || (reasons.length === 0 && tr)) reasons.push(tr?.category ? `trending in ${tr.category}` : v?.category ? `trending in ${v.category}` : "trending");
+    if (reasons.length === 0 && !opts.candidates) return; // nothing speaks for it
+    out.push({ product_id: id, score: Math.round(score * 1e4) / 1e4, reasons: reasons.slice(0, 3), ...fieldsOf(v), order });
+  });
+  out.sort((x, y) => y.score - x.score || x.order - y.order);
+  return { strategy, items: out.slice(0, opts.limit).map(({ order: _o, ...item }) => item) };
+}
+
+/** Catalogue fields when the catalogue has them, else what events taught (category, brand, price). */
+function fieldsOf(v: ItemView | undefined): Record<string, unknown> {
+  if (!v) return {};
+  const out: Record<string, unknown> = {};
+  const cat = v.catalog as Record<string, unknown> | null;
+  const learnt = (v.learnt ?? {}) as Record<string, unknown>;
+  for (const f of CATALOG_FIELDS) {
+    const x = cat?.[f] ?? learnt[f];
+    if (x !== undefined && x !== null) out[f] = x;
+  }
+  if (v.category) out.category = v.category;
+  if (v.brand) out.brand = v.brand;
+  return out;
+}
