@@ -41,6 +41,6 @@ demo.get("/api/profile/:id", async (c) => {
 
 demo.get("/*", (c) => {
   if (!sites(c.env).get(SITE)) return c.json(notFound, 404);
-  c.executionCtx.waitUntil(seedDemo(c.env, SITE));
+  c.executionCtx.waitUntil(seedDemo(c.env, c.executionCtx, SITE, new URL(c.req.url).origin));
   return c.html(html, 200, { "cache-control": "no-store" });
 });
