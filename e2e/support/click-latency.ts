@@ -16,6 +16,8 @@ export interface ClickSample {
   window: number | null;
   /** that POST, start -> response end. */
   post: number | null;
+  /** POST /v1/collect requests started from the click until the row changed (one per page context). */
+  requests: number;
 }
 
 /** Installs the probe on a demo page (once per page load). */
@@ -53,19 +55,28 @@ export async function measureClicks(page: Page, productIds: string[], opts: { ti
     } catch {
       changed = false;
     }
+    // Resource timing entries appear once a response has fully arrived: wait before reading them.
+    await page.waitForTimeout(opts.pauseMs ?? 400);
     const s = await page.evaluate(
       ({ changed, id }) => {
         const l = (window as any).__lat as { changes: { t0: number; at: number }[]; t0: number };
         const c = changed ? l.changes.at(-1)! : { t0: l.t0, at: NaN };
         l.t0 = 0;
-        const post = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).find((e) => e.name.endsWith("/v1/collect") && e.startTime >= c.t0);
+        // The first collect POST after the click: the one its priority window sent.
+        const posts = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).filter((e) => e.name.endsWith("/v1/collect") && e.startTime >= c.t0);
+        const post = posts[0];
         const r = (x: number) => (Number.isFinite(x) ? Math.round(x) : null);
-        return { product_id: id, total: r(c.at - c.t0), window: post ? r(post.startTime - c.t0) : null, post: post ? r(post.responseEnd - post.startTime) : null };
+        return {
+          product_id: id,
+          total: r(c.at - c.t0),
+          window: post ? r(post.startTime - c.t0) : null,
+          post: post ? r(post.responseEnd - post.startTime) : null,
+          requests: posts.filter((e) => e.startTime <= (Number.isFinite(c.at) ? c.at : Infinity)).length,
+        };
       },
       { changed, id },
     );
     out.push(s);
-    await page.waitForTimeout(opts.pauseMs ?? 400);
   }
   return out;
 }
@@ -84,5 +95,6 @@ export function summarize(samples: ClickSample[]) {
     total_ms: { p50: q("total", 0.5), p90: q("total", 0.9), max: q("total", 1) },
     window_ms: { p50: q("window", 0.5), p90: q("window", 0.9) },
     post_ms: { p50: q("post", 0.5), p90: q("post", 0.9) },
+    requests_per_click: { p50: quantile(samples.map((x) => x.requests), 0.5), max: quantile(samples.map((x) => x.requests), 1) },
   };
 }
