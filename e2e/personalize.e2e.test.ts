@@ -29,6 +29,8 @@ interface Seen {
 let col: Collector;
 let browser: Browser;
 const seen: Seen[] = [];
+/** Uncaught errors of every demo page: personalize.js must never throw into the page. */
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   [col, browser] = await Promise.all([
@@ -64,6 +66,7 @@ async function openDemo(path = "/demo", base = col.url): Promise<{ context: Brow
     } catch {}
   });
   const page = await context.newPage();
+  page.on("pageerror", (e) => pageErrors.push(`${page.url()}: ${e.message}`));
   await page.goto(base + path);
   await page.waitForFunction(() => typeof (window as any).ec?.recommend === "function");
   // The first list: trending from the demo's simulated shoppers (their statistics take a few seconds on a fresh collector).
@@ -94,6 +97,15 @@ describe("recommendations on the demo page (personalize.js) in Chromium", () => 
     expect(together.length).toBeGreaterThan(0);
     expect(together).not.toContain("sku-2");
     expect(await page.$$eval("#together .rec", (els) => els.map((e) => e.getAttribute("data-list")))).toEqual(together.map(() => "viewed-together"));
+    // A slot without a template, and one with a bad limit (the collector answers 400): the page
+    // goes on, nothing is thrown, the other rows keep working.
+    await page.evaluate(() => document.querySelector("main")!.insertAdjacentHTML("afterbegin", '<div id="broken" data-ec-recs="broken"></div><div id="bad" data-ec-recs="bad" data-limit="999" data-template="#rec-card"><p>kept</p></div>'));
+    await page.waitForTimeout(1500);
+    expect(await page.textContent("#bad")).toBe("kept");
+    await page.click('.product-thumbnail[data-product-id="sku-19"]');
+    await page.waitForFunction(() => document.querySelector("#together")?.getAttribute("data-context") === "sku-19");
+    await page.waitForFunction(() => !Array.from(document.querySelectorAll("#together .rec")).some((e) => e.getAttribute("data-product-id") === "sku-19") && Number(document.querySelector("#together")?.getAttribute("data-ec-count")) > 0);
+    expect(pageErrors).toEqual([]);
     await context.close();
   });
 
@@ -204,7 +216,8 @@ describe("recommendations on the demo page (personalize.js) in Chromium", () => 
     await proxy.stop();
   });
 
-  it("no request from the page carries a secret: no Authorization header, no key in any URL or body", async () => {
+  it("no request from the page carries a secret: no Authorization header, no key in any URL or body; no page error", async () => {
+    expect(pageErrors).toEqual([]);
     expect(seen.length).toBeGreaterThan(50);
     for (const r of seen) {
       expect(r.headers.authorization, r.url).toBeUndefined();
