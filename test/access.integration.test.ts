@@ -62,7 +62,7 @@ const appRoutes: AppRoute[] = (() => {
 })();
 
 /** Values for path parameters with a pattern: the first that fits is used. */
-const SAMPLES = ["batch", "envelope.json", "events/x.ndjson.gz", `snippet.${"0".repeat(12)}.js`, `datalayer.${"0".repeat(12)}.js`, "sku-1", "x", "b"];
+const SAMPLES = ["batch", "envelope.json", "events/x.ndjson.gz", `snippet.${"0".repeat(12)}.js`, `datalayer.${"0".repeat(12)}.js`, `extras.${"0".repeat(12)}.js`, `personalize.${"0".repeat(12)}.js`, "sku-1", "x", "b"];
 function concrete(path: string, id: string): string {
   return path
     .replace(/:([A-Za-z_]+)(\{((?:[^{}]|\{[^{}]*\})*)\})?/g, (_m, name: string, _b, re: string | undefined) => {

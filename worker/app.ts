@@ -10,6 +10,7 @@ import { lake } from "./routes/lake";
 import { lakeCompact } from "./routes/lake-compact";
 import { profiles } from "./routes/profiles";
 import { recommendations } from "./routes/recommendations";
+import { recommendationStream } from "./routes/recommendation-stream";
 import { schemas } from "./routes/schemas";
 import { sdkConfig } from "./routes/sdk-config";
 import { sdkMetrics } from "./routes/sdk-metrics";
@@ -25,6 +26,7 @@ app.get("/", (c) => c.json({ name: "edge-collector", collect: "POST /v1/collect"
 app.route("/v1/collect", collect);
 app.route("/v1/profiles", profiles);
 app.route("/v1/recommendations", recommendations);
+app.route("/v1/recommendations", recommendationStream); // GET /:site/:id/stream (SSE, recs/live.ts)
 app.route("/v1/catalog", catalog);
 app.route("/v1/admin/lake/compact", lakeCompact); // POST: Parquet now (lake/compact.ts)
 app.route("/v1/admin/lake", lake);

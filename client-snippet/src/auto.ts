@@ -1,8 +1,10 @@
 /**
- * Auto-capture, each part switchable: page views (also SPA navigations), clicks on
- * [data-track] and configured selectors, scroll depth milestones, engagement time, form
- * submissions (id or name only) and site search from a query parameter. Listeners are
- * passive, run in the capture phase and never throw into the page.
+ * Auto-capture of the core snippet, each part switchable: what the live profile and the
+ * recommendations use. Page views (also SPA navigations), clicks on [data-track] and on
+ * configured selectors with data-product-id, scroll depth milestones, engagement time and site
+ * search from a query parameter. Listeners are passive, run in the capture phase and never
+ * throw into the page. Form submissions and generic clicks, which only the lake uses, are in
+ * extras.ts (the /extras.js add-on; ESM init() runs both).
  */
 import type { Core } from "./client";
 import { NUMERIC } from "./keys";
@@ -76,8 +78,8 @@ export function auto(c: Core, cfg: Config): void {
   }
   listen(window, "popstate", nav);
 
-  // Clicks: data-track="<type>" with props from the other data attributes, else a
-  // configured selector: product_click when it has data-product-id, else click.
+  // Clicks: data-track="<type>" with props from the other data attributes, or a configured
+  // selector with data-product-id: product_click. (Generic clicks are in extras.ts.)
   if (is("clicks"))
     listen(d, "click", (e) => {
       const el = (e.target as Element).closest?.(sels.join()) as HTMLElement | null;
@@ -91,8 +93,6 @@ export function auto(c: Core, cfg: Config): void {
       if (type == "add_to_cart") p.quantity ??= 1;
       if (type) c.track(type, p);
       else if (p.product_id) c.track("product_click", p);
-      // href is an SVGAnimatedString on SVG links: no slice, so left out.
-      else c.track("click", { selector: sels.find((s) => el.matches(s)), text: el.textContent!.trim().slice(0, 256), href: (el as HTMLAnchorElement).href?.slice?.(0, 2048) });
     });
 
   // Scroll depth, checked at most every 250 ms.
@@ -106,14 +106,6 @@ export function auto(c: Core, cfg: Config): void {
         }),
         250,
       );
-    });
-
-  // Form submissions: the form's id or name, never a field value.
-  if (is("forms"))
-    listen(d, "submit", (e) => {
-      const f = e.target as HTMLFormElement;
-      const id = f.getAttribute("id") || f.getAttribute("name");
-      if (id) c.track("form_submit", { form_id: id.slice(0, 128) });
     });
 
   nav();

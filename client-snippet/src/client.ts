@@ -35,6 +35,8 @@ const flat = (o: Record<string, unknown>): Flat => {
   for (const k in o) if (/^[sbn]/.test(typeof o[k])) r[k] = o[k] as Flat[string];
   return r;
 };
+/** Events that recommendations follow: sent within 250 ms. */
+const PRIO = /^(product_view|product_click|search|add_to_cart|remove_from_cart|purchase|identify|consent)$/;
 /** true or "true" (data attributes are strings). */
 const yes = (v: unknown) => v + "" == "true";
 
@@ -59,6 +61,7 @@ export function client(cfg: Config): Core {
   let aid = off ? "" : get(AID) || "";
   let uid = get(UID) || "";
   let timer: ReturnType<typeof setTimeout> | 0 = 0;
+  let soon: ReturnType<typeof setTimeout> | 0 = 0;
   let retryTimer: ReturnType<typeof setTimeout> | 0 = 0;
   let attempt = 0;
   const on = () => !off && consent != "denied";
@@ -74,8 +77,8 @@ export function client(cfg: Config): Core {
     screen: { w: screen.width, h: screen.height },
   });
 
-  const add = (type: string, props: object = {}, c?: Context) => {
-    if (!on()) return;
+  const add = (type: string, props: object = {}, c?: Context | 0, force?: 1) => {
+    if (!on() && !force) return;
     // A name like "toString" finds no string here, throws, and the event is dropped.
     const keys: string | undefined = KEYS[type as keyof typeof KEYS];
     let p: Record<string, unknown> = {};
@@ -85,12 +88,16 @@ export function client(cfg: Config): Core {
     const now = Date.now();
     const ev: WireEvent = { id: eventId(now), type: keys ? (type as WireEvent["type"]) : "custom", ts: new Date(now).toISOString(), props: p };
     q.push({
-      h: { site: cfg.site, anonymous_id: aid, user_id: uid || undefined, session_id: session(SID, now), context: c || ctx() },
+      // consent: the visitor's choice once made (sites with consent_mode "required" act on it).
+      h: { site: cfg.site, anonymous_id: aid, user_id: uid || undefined, session_id: session(SID, now), consent, context: c || ctx() },
       // A copy: later changes to the caller's objects do not leak in, and props that JSON
       // cannot carry (cycles) throw here, inside safe(), not later in a flush.
       e: [JSON.parse(JSON.stringify(ev))],
     });
-    if (q.length >= (+cfg.batchSize! || 20) || /^(purchase|add_to_cart)$/.test(type)) flush();
+    if (q.length >= (+cfg.batchSize! || 20)) flush();
+    // What recommendations follow leaves within 250 ms: one window, so a click and the view it
+    // causes are one request. The rest waits for the batch interval (or goes along).
+    else if (PRIO.test(type)) soon ||= setTimeout(flush, 250);
     else timer ||= setTimeout(flush, +cfg.flushInterval! || 5000);
   };
 
@@ -118,7 +125,8 @@ export function client(cfg: Config): Core {
    * page; the 64 KiB keepalive budget is left to the page-hide path.
    */
   const send = async (bs: Batch[], hide?: boolean, fromOutbox?: boolean) => {
-    if (on())
+    // Consent is checked when an event is queued: denial empties queue and outbox.
+    if (!off)
       await Promise.all(
         pack(bs, new Date().toISOString(), +cfg.maxBytes! || 6e4).map(
           ([b, body]) => (hide && nav.onLine && nav.sendBeacon?.(url, body)) || (fromOutbox || ob.add(b), post(b, body, hide)),
@@ -128,7 +136,8 @@ export function client(cfg: Config): Core {
 
   async function flush(hide?: boolean) {
     clearTimeout(timer);
-    timer = 0;
+    clearTimeout(soon);
+    timer = soon = 0;
     await send(q.splice(0), hide);
   }
 
@@ -160,12 +169,16 @@ export function client(cfg: Config): Core {
         flush();
       }
     }),
+    // The choice goes to the collector at once, as a custom "consent" event whose envelope
+    // carries it: a consent_mode "required" site releases (granted) or purges (denied) what it
+    // holds for the visitor. After a denial that event is the only one sent.
     consent: safe((s: ConsentState) => {
       put(CONSENT, (consent = s));
       if (!on()) {
         q.length = 0;
         ob.clear();
       }
+      if (!off) add("consent", { state: s }, 0, 1);
     }),
     flush: () => flush().catch(log),
     reset: safe(() => {

@@ -10,7 +10,7 @@ import { auto } from "./auto";
 import { client } from "./client";
 import type { Config } from "./types";
 
-type Ec = ((method: string, ...args: unknown[]) => unknown) & { q?: Iterable<unknown>[]; track?: unknown };
+type Ec = ((method: string, ...args: unknown[]) => unknown) & { q?: unknown[][]; track?: unknown };
 const w = window as unknown as { ec?: Ec };
 
 try {
@@ -25,9 +25,12 @@ try {
     } as unknown as Config;
     const c = client(cfg);
     const queued = w.ec?.q || [];
-    const ec: Ec = Object.assign((m: string, ...a: unknown[]) => (c as unknown as Record<string, (...a: unknown[]) => unknown>)[m]?.(...a), c);
+    const f = c as unknown as Record<string, (...a: unknown[]) => unknown>;
+    // A method the core does not have (an add-on's, e.g. "recommend" of /personalize.js) waits
+    // in ec.q: the add-on takes it from there when it loads.
+    const ec: Ec = Object.assign((m: string, ...a: unknown[]) => (f[m] ? f[m](...a) : (ec.q ||= []).push([m, ...a])), c);
     w.ec = ec;
-    for (const args of queued) ec(...(args as [string]));
+    for (const args of queued) ec(...(args as unknown as [string]));
     if (cfg.auto) auto(c, cfg);
   }
 } catch {}

@@ -34,7 +34,7 @@ export interface Sent {
   via: "fetch" | "beacon";
   url: string;
   body: string;
-  json: { site: string; anonymous_id: string; user_id?: string; session_id?: string; sent_at: string; context?: Record<string, unknown>; events: { id: string; type: string; ts: string; props: Record<string, unknown> }[] };
+  json: { site: string; anonymous_id: string; user_id?: string; session_id?: string; consent?: string; sent_at: string; context?: Record<string, unknown>; events: { id: string; type: string; ts: string; props: Record<string, unknown> }[] };
 }
 
 export function browserEnv(opts: { storage?: MemoryStorage } = {}) {

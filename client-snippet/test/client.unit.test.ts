@@ -44,11 +44,11 @@ describe("batching", () => {
     await tick();
     c.page();
     await tick(3000);
-    c.track("search", { query: "shoes" });
+    c.track("scroll_depth", { percent: 25 });
     await tick(1999);
     expect(env.fetch).not.toHaveBeenCalled();
     await tick(1);
-    expect(env.events().map((e) => e.type)).toEqual(["page_view", "search"]);
+    expect(env.events().map((e) => e.type)).toEqual(["page_view", "scroll_depth"]);
   });
 
   it("honours flushInterval and batchSize, also as strings from data attributes", async () => {
@@ -62,17 +62,59 @@ describe("batching", () => {
     expect(env.sent).toHaveLength(2);
   });
 
-  it("sends add_to_cart and purchase at once, with what was queued before", async () => {
+  it("sends what recommendations follow within 250 ms, in one request per window, with what was queued before", async () => {
     const c = start();
     await tick();
     c.page();
-    c.track("add_to_cart", { product_id: "sku-1", quantity: 1, price: 59, currency: "EUR" });
+    await tick(1000);
+    // A click on a product and the product view it leads to: one request, 250 ms after the click.
+    c.track("product_click", { product_id: "sku-1", position: 1, list: "home" });
+    await tick(100);
+    c.track("product_view", { product_id: "sku-1", category: "shoes" });
+    await tick(149);
+    expect(env.fetch).not.toHaveBeenCalled();
+    await tick(1);
+    expect(env.sent).toHaveLength(1);
+    expect(env.events().map((e) => e.type)).toEqual(["page_view", "product_click", "product_view"]);
+    // Each of the priority types opens such a window; other events wait for the batch interval.
+    const prio = {
+      product_view: { product_id: "sku-2" },
+      product_click: { product_id: "sku-2" },
+      search: { query: "boots" },
+      add_to_cart: { product_id: "sku-2", quantity: 1 },
+      remove_from_cart: { product_id: "sku-2" },
+      purchase: { order_id: "o-1", revenue: 59, currency: "EUR", items: [{ product_id: "sku-1", quantity: 1 }] },
+    };
+    for (const [type, props] of Object.entries(prio)) {
+      const n = env.sent.length;
+      (c.track as (t: string, p: object) => void)(type, props);
+      await tick(250);
+      expect(env.sent, type).toHaveLength(n + 1);
+      expect(env.sent[n]!.json.events.map((e) => e.type)).toEqual([type]);
+    }
+    for (const [type, props] of [["scroll_depth", { percent: 25 }], ["engagement", { active_ms: 1, visible_ms: 1 }], ["form_submit", { form_id: "f" }], ["click", { text: "x" }], ["newsletter_signup", {}]] as const) {
+      (c.track as (t: string, p: object) => void)(type, props);
+    }
+    const n = env.sent.length;
+    await tick(4999);
+    expect(env.sent).toHaveLength(n);
+    await tick(1);
+    expect(env.sent).toHaveLength(n + 1);
+    expect(env.sent[n]!.json.events.map((e) => e.type)).toEqual(["scroll_depth", "engagement", "form_submit", "click", "custom"]);
+  });
+
+  it("a priority event sends what waits for the batch interval along, and the interval starts again", async () => {
+    const c = start();
     await tick();
-    expect(env.events().map((e) => e.type)).toEqual(["page_view", "add_to_cart"]);
-    c.track("purchase", { order_id: "o-1", revenue: 59, currency: "EUR", items: [{ product_id: "sku-1", quantity: 1 }] });
-    await tick();
-    expect(env.sent).toHaveLength(2);
-    expect(env.sent[1]!.json.events[0]!.props).toEqual({ order_id: "o-1", revenue: 59, currency: "EUR", items: [{ product_id: "sku-1", quantity: 1 }] });
+    c.track("scroll_depth", { percent: 25 });
+    await tick(1000);
+    c.track("add_to_cart", { product_id: "sku-1", quantity: 1 });
+    await tick(250);
+    expect(env.sent).toHaveLength(1);
+    expect(env.events().map((e) => e.type)).toEqual(["scroll_depth", "add_to_cart"]);
+    // Nothing left for the old 5 s timer.
+    await tick(10_000);
+    expect(env.sent).toHaveLength(1);
   });
 
   it("gives events unique ids, client timestamps and the page context", async () => {
@@ -155,24 +197,40 @@ describe("identity, session and consent", () => {
     expect(sessions[2]).not.toBe(sessions[1]);
   });
 
-  it("consent denied drops what is queued and sends nothing; granted sends again", async () => {
+  it("consent denied drops what is queued and tells the collector once; granted sends again", async () => {
     const c = start();
     await tick();
     c.page();
     c.consent("denied");
     c.track("search", { query: "x" });
     await tick(10_000);
-    expect(env.fetch).not.toHaveBeenCalled();
+    // Only the choice goes, in an envelope carrying it (a consent_mode "required" site purges what it holds).
+    expect(env.sent).toHaveLength(1);
+    expect(env.sent[0]!.json).toMatchObject({ consent: "denied", events: [{ type: "custom", props: { name: "consent", properties: { state: "denied" } } }] });
+    expect(envelopeSchema.safeParse(env.sent[0]!.json).success).toBe(true);
     expect(env.storage.getItem("_ec_consent")).toBe("denied");
     // The choice is kept across page loads.
     const c2 = start();
     c2.page();
     await tick(10_000);
-    expect(env.fetch).not.toHaveBeenCalled();
+    expect(env.sent).toHaveLength(1);
     c2.consent("granted");
     c2.page();
+    await tick(250);
+    // The grant goes within 250 ms (the site releases what it held), with what was tracked since.
+    expect(env.sent).toHaveLength(2);
+    expect(env.sent[1]!.json).toMatchObject({ consent: "granted", events: [{ type: "custom", props: { name: "consent", properties: { state: "granted" } } }, { type: "page_view" }] });
+    // Every later envelope carries the choice too.
+    c2.track("scroll_depth", { percent: 50 });
     await tick(5000);
-    expect(env.events().map((e) => e.type)).toEqual(["page_view"]);
+    expect(env.sent[2]!.json.consent).toBe("granted");
+  });
+
+  it("without a choice the envelope has no consent field", async () => {
+    const c = start();
+    c.page();
+    await c.flush();
+    expect(env.sent[0]!.json).not.toHaveProperty("consent");
   });
 
   it("starts denied with consent: 'denied' until consent('granted')", async () => {
@@ -214,7 +272,8 @@ describe("transport, outbox and retries", () => {
     const c = start();
     await tick();
     c.track("add_to_cart", { product_id: "sku-1", quantity: 1 });
-    await tick();
+    // A priority event: sent within 250 ms.
+    await tick(250);
     expect(env.fetch).toHaveBeenCalledTimes(1);
     expect(outboxIds()).toEqual([]);
     await tick(10 * 60_000);
@@ -226,7 +285,8 @@ describe("transport, outbox and retries", () => {
     const c = start();
     await tick();
     c.track("add_to_cart", { product_id: "sku-1", quantity: 1 });
-    await tick();
+    // A priority event: sent within 250 ms.
+    await tick(250);
     const id = env.sent[0]!.json.events[0]!.id;
     expect(outboxIds()).toEqual([id]);
     // First retry after 0.5-1 s, second after 1-2 s more.
@@ -252,7 +312,8 @@ describe("transport, outbox and retries", () => {
     const c = start();
     await tick();
     c.track("add_to_cart", { product_id: "sku-1", quantity: 1 });
-    await tick();
+    // A priority event: sent within 250 ms.
+    await tick(250);
     expect(during).toHaveLength(1);
     expect(outboxIds()).toEqual([]);
   });
@@ -262,7 +323,8 @@ describe("transport, outbox and retries", () => {
     const c = start();
     await tick();
     c.track("add_to_cart", { product_id: "sku-1", quantity: 1 });
-    await tick();
+    // A priority event: sent within 250 ms.
+    await tick(250);
     expect(outboxIds()).toHaveLength(1);
     env.setStatus(202);
     await tick(1000);
@@ -274,7 +336,8 @@ describe("transport, outbox and retries", () => {
     const c = start();
     await tick();
     c.track("add_to_cart", { product_id: "sku-1", quantity: 1 });
-    await tick();
+    // A priority event: sent within 250 ms.
+    await tick(250);
     const times: number[] = [];
     let calls = env.fetch.mock.calls.length;
     for (let t = 0; t < 40 * 60_000; t += 250) {
@@ -300,7 +363,7 @@ describe("transport, outbox and retries", () => {
     env.goOffline();
     c.track("add_to_cart", { product_id: "sku-1", quantity: 1 });
     c.track("add_to_cart", { product_id: "sku-2", quantity: 2 });
-    await tick(100);
+    await tick(300);
     expect(env.sent).toHaveLength(0);
     expect(outboxIds()).toHaveLength(2);
     env.goOnline();

@@ -185,9 +185,10 @@ describe("Google consent mode (consentType)", () => {
       ["consent", "granted"],
     ]);
     expect([def, upd].flatMap((e) => map(e))).toEqual([]);
-    // Denied: nothing is sent; granted again: later events are.
+    // Denied: only the choice is sent; granted again: the choice and later events are.
     const buy = { event: "add_to_cart", ecommerce: { items: [{ item_id: "sku-1" }] } };
-    expect(await sent([def, buy, upd, buy], "analytics_storage")).toEqual([{ type: "add_to_cart", props: { product_id: "sku-1", quantity: 1 } }]);
+    const choice = (state: string) => ({ type: "custom", props: { name: "consent", properties: { state } } });
+    expect(await sent([def, buy, upd, buy], "analytics_storage")).toEqual([choice("denied"), choice("granted"), { type: "add_to_cart", props: { product_id: "sku-1", quantity: 1 } }]);
   });
 });
 
@@ -272,8 +273,8 @@ describe("bridgeDataLayer", () => {
     await vi.advanceTimersByTimeAsync(0);
     bridgeDataLayer(c, { events: ["view_item", "purchase"] });
     w.dataLayer.push({ event: "purchase", ecommerce: { transaction_id: "T-9", value: 59.9, currency: "EUR", items: [ITEM] } });
-    // purchase flushes at once.
-    await vi.advanceTimersByTimeAsync(0);
+    // purchase is a priority event: sent within 250 ms.
+    await vi.advanceTimersByTimeAsync(250);
     const events = env.events();
     expect(events.map((e) => e.type)).toEqual(["product_view", "purchase"]);
     for (const e of events) expect(eventSchema.safeParse(e).success).toBe(true);

@@ -44,11 +44,22 @@ export const ROUTES = {
   collect: { routes: ["POST /v1/collect"], allow: "public", does: "send events (the site and origin are checked by the route)" },
   schemas: { routes: ["GET /v1/schemas", "GET /v1/schemas/:name{.+\\.json}"], allow: "public", does: "read the JSON Schemas" },
   snippet: {
-    routes: ["GET /snippet.js", "GET /:file{snippet\\.[0-9a-f]{12}\\.js}", "GET /datalayer.js", "GET /:file{datalayer\\.[0-9a-f]{12}\\.js}"],
+    routes: [
+      "GET /snippet.js",
+      "GET /:file{snippet\\.[0-9a-f]{12}\\.js}",
+      "GET /datalayer.js",
+      "GET /:file{datalayer\\.[0-9a-f]{12}\\.js}",
+      "GET /extras.js",
+      "GET /:file{extras\\.[0-9a-f]{12}\\.js}",
+      "GET /personalize.js",
+      "GET /:file{personalize\\.[0-9a-f]{12}\\.js}",
+    ],
     allow: "public",
-    does: "load the browser snippet",
+    does: "load the browser snippet and its add-ons",
   },
   "demo.page": { routes: ["GET /demo/*"], allow: "public", does: "show the demo shop" },
+  // The demo's own backend route: it reads with the demo's read key, server-side (never in the page).
+  "demo.profile": { routes: ["GET /demo/api/profile/:id"], allow: "public", does: "show the demo's profile panel" },
   "dashboard.page": { routes: ["GET /admin"], allow: "public", does: "load the dashboard page (its data needs the admin token)" },
 
   // Segment-compatible writes: a site's write key, never a reading credential.

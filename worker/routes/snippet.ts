@@ -1,22 +1,31 @@
 /**
- * GET /snippet.js and GET /snippet.<hash>.js — the browser snippet, first-party from the collector.
+ * The browser scripts, first-party from the collector: GET /<name>.js and /<name>.<hash>.js for
+ * the core snippet and its add-ons (dataLayer bridge, extras, personalize).
  *
- * /snippet.js is the one-line embed's URL: short cache (5 min, then revalidated with the ETag,
+ * /<name>.js is the embed's URL: short cache (5 min, then revalidated with the ETag,
  * stale-while-revalidate for a day), so a deploy reaches every page within minutes.
- * /snippet.<hash>.js is immutable (one year): for pages that pin a version, e.g. with SRI.
- * A hash that is not the current build redirects to /snippet.js (that version is gone).
- * The source is built by client-snippet/build.mjs into worker/generated/snippet.ts.
- * The dataLayer bridge add-on is served the same way at /datalayer.js and /datalayer.<hash>.js
- * (worker/generated/datalayer.ts).
+ * /<name>.<hash>.js is immutable (one year): for pages that pin a version, e.g. with SRI.
+ * A hash that is not the current build redirects to /<name>.js (that version is gone).
+ * The sources are built by client-snippet/build.mjs into worker/generated/<name>.ts.
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { DATALAYER, DATALAYER_HASH } from "../generated/datalayer";
+import { EXTRAS, EXTRAS_HASH } from "../generated/extras";
+import { PERSONALIZE, PERSONALIZE_HASH } from "../generated/personalize";
 import { SNIPPET, SNIPPET_HASH } from "../generated/snippet";
 
 export const snippet = new Hono<{ Bindings: Env }>();
 
-function serve(c: Context, cacheControl: string, body = SNIPPET, hash = SNIPPET_HASH): Response {
+/** name -> [source, hash] */
+const SCRIPTS: Record<string, [string, string]> = {
+  snippet: [SNIPPET, SNIPPET_HASH],
+  datalayer: [DATALAYER, DATALAYER_HASH],
+  extras: [EXTRAS, EXTRAS_HASH],
+  personalize: [PERSONALIZE, PERSONALIZE_HASH],
+};
+
+function serve(c: Context, cacheControl: string, body: string, hash: string): Response {
   const ETAG = `"${hash}"`;
   const headers = {
     "content-type": "text/javascript; charset=utf-8",
@@ -32,14 +41,10 @@ function serve(c: Context, cacheControl: string, body = SNIPPET, hash = SNIPPET_
   return new Response(body, { headers });
 }
 
-snippet.get("/snippet.js", (c) => serve(c, "public, max-age=300, stale-while-revalidate=86400"));
-snippet.get("/:file{snippet\\.[0-9a-f]{12}\\.js}", (c) => {
-  if (c.req.param("file") !== `snippet.${SNIPPET_HASH}.js`) return c.redirect("/snippet.js", 302);
-  return serve(c, "public, max-age=31536000, immutable");
-});
-
-snippet.get("/datalayer.js", (c) => serve(c, "public, max-age=300, stale-while-revalidate=86400", DATALAYER, DATALAYER_HASH));
-snippet.get("/:file{datalayer\\.[0-9a-f]{12}\\.js}", (c) => {
-  if (c.req.param("file") !== `datalayer.${DATALAYER_HASH}.js`) return c.redirect("/datalayer.js", 302);
-  return serve(c, "public, max-age=31536000, immutable", DATALAYER, DATALAYER_HASH);
-});
+for (const [name, [body, hash]] of Object.entries(SCRIPTS)) {
+  snippet.get(`/${name}.js`, (c) => serve(c, "public, max-age=300, stale-while-revalidate=86400", body, hash));
+  snippet.get(`/:file{${name}\\.[0-9a-f]{12}\\.js}`, (c) => {
+    if (c.req.param("file") !== `${name}.${hash}.js`) return c.redirect(`/${name}.js`, 302);
+    return serve(c, "public, max-age=31536000, immutable", body, hash);
+  });
+}
