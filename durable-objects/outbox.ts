@@ -12,10 +12,10 @@
  * wait for its end (a timer), or go at FLUSH_MAX_EVENTS. A failed send keeps the chunks and
  * retries with exponential backoff (backoff.ts).
  *
- * Rows: a sent chunk leaves the state row with the row's next write (a beacon, an alarm), not
- * with a write of its own; if the object restarts before that, the chunk is sent again under
- * its id and the ledger skips it. Chunks beyond INLINE_MAX_BYTES (a long queue outage) move to
- * `buffer` rows, so the state row stays small.
+ * Rows: a sent chunk leaves the state row with one write right after the send (or with a later
+ * beacon's write, if one came meanwhile); if the object stops before that write, the chunk is
+ * sent again under its id and the ledger skips it. Chunks beyond INLINE_MAX_BYTES (a long queue
+ * outage) move to `buffer` rows, so the state row stays small.
  */
 import type { FlushChunk, LakeMessage, StoredRecord } from "../schemas";
 import { backoffMs } from "./backoff";
@@ -260,6 +260,13 @@ export class Outbox {
     const remaining = this.buffered();
     if (remaining === 0) this.schedule.clear("flush");
     await afterFlush(this.state, this.queue, site, this.objectId, { sent, remaining, startedMs });
+    // What the queue took leaves the row now (one row written), unless a later beacon's write
+    // did it meanwhile. Only memory knows a chunk was sent, and an idle object leaves memory
+    // after 10 s: left in the row, the chunk would be sent again by the next lifetime.
+    if (this.sentInRow()) {
+      this.dropSent();
+      this.state.save();
+    }
     return { sent, remaining };
   }
 

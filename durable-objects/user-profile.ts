@@ -239,9 +239,7 @@ export class UserProfile extends DurableObject<Env> {
     // harmless, and timer events reach the lake without waiting for the next flush interval.
     if (this.outbox.hasWork()) await this.flush();
     else this.schedule.clear("flush");
-    // Chunks the queue took leave the row now (one row), not only with the next beacon: so a
-    // restarted object re-sends only what may not have gone, and nothing sent lingers on disk.
-    if (this.outbox.sentInRow()) this.transaction(() => this.outbox.dropSent());
+
     await this.schedule.arm();
   }
 

@@ -1,6 +1,8 @@
 /** Identity in workerd: identify merges the anonymous profile once; later anonymous beacons reach the user; signed user ids. */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { eventually } from "./eventually";
+import { lakeLines, today } from "./lake";
 import { onDisk } from "./object-state";
 import { signUserId } from "../worker/lib/identity";
 import { ADMIN, envelope, ev, get, pageView, post, uid } from "./helpers";
@@ -100,8 +102,11 @@ describe("identity verification (site requires signed user ids)", () => {
       expect(await res.json()).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
       const p = await profile("secure", anon);
       expect(p).toMatchObject({ id: anon, user_id: null, identity: "none", counts: { page_view: 1, identify: 1 } });
-      // What the object stored before the queue (a sent chunk stays in the row until its next write).
-      const buffered = (await onDisk(stub("secure", anon))).chunks.flatMap((c) => c.records);
+      // What the object stored and sent on: the records in the lake.
+      const buffered = await eventually(async () => {
+        const lines = (await lakeLines(`events/site=secure/dt=${today()}/`)).filter((l) => l.anonymous_id === anon);
+        return lines.length >= 2 ? lines : null;
+      }, { what: "the records of the unverified claim in the lake", ms: 20_000, every: 250 });
       expect(buffered.map((r: any) => [r.user_id, r.identity])).toEqual([[null, "unverified"], [null, "unverified"]]);
       expect(JSON.stringify(buffered)).not.toContain(sig ?? "no-sig");
     }

@@ -55,21 +55,25 @@ describe("UserProfile Durable Object", () => {
     expect((await stub.getProfile())!.counts.page_view).toBe(2);
   });
 
-  it("keeps a beacon's events, ids and profile in one state row, and sends them after the answer", async () => {
+  it("keeps a beacon's events, ids and profile in one state row, sends them after the answer, then drops them", async () => {
     const { name, stub } = stubFor();
-    const q = await wrapQueue(stub, uid("q"));
+    const q = await wrapQueue(stub, uid("q"), { hold: true });
     const recs = [record(), record()];
     await stub.ingest("demo", name, recs);
-    // On disk before the queue: one table, one row holds the profile, the ids and the chunk.
+    // On disk before the queue took it: one table, one row holds the profile, the ids and the chunk.
     const d = await onDisk(stub);
     expect(d.tables).toEqual(["state"]);
     expect(d.seen.sort()).toEqual(recs.map((r) => r.id).sort());
     expect(d.doc!.profile!.counts.page_view).toBe(2);
     expect(d.chunks.flatMap((c) => c.records.map((r) => r.id))).toEqual(recs.map((r) => r.id));
-    // The first beacon goes at once; no alarm was needed for it.
+    // The first beacon goes at once, after the answer; once the queue took it, the row drops it.
+    await eventually(async () => (await q.held()) === 1, { what: "the send under way", ms: 10_000 });
+    await q.release();
     const sent = await eventually(async () => ((await q.sent()).length ? q.sent() : null), { what: "the chunk sent", ms: 10_000 });
     expect(sent).toEqual([{ chunk: d.chunks[0]!.id, ids: recs.map((r) => r.id) }]);
+    await eventually(async () => (await onDisk(stub)).chunks.length === 0, { what: "the chunk out of the row", ms: 10_000 });
     expect(await stub.bufferState()).toMatchObject({ buffered: 0, flush_at: null });
+    expect((await onDisk(stub)).seen.sort()).toEqual(recs.map((r) => r.id).sort()); // the ids stay, for dedup
   });
 
   it("holds what arrives during a flush until the interval ends; a later beacon does not push it back", async () => {
