@@ -20,7 +20,7 @@ export function markdown(r: BenchResult): string {
   L.push("");
   L.push("| key | target | measured | met |");
   L.push("|---|---|---|---|");
-  for (const [k, t] of Object.entries(r.targets)) L.push(`| \`${k}\` | ${t.target} | ${Number.isFinite(t.value) ? t.value : "not measured"}${t.detail ? ` (${t.detail})` : ""} | ${t.met ? "yes" : "**no**"} |`);
+  for (const [k, t] of Object.entries(r.targets)) L.push(`| \`${k}\` | ${t.target} | ${typeof t.value === "string" ? t.value : Number.isFinite(t.value) ? t.value : "not measured"}${t.detail ? ` (${t.detail})` : ""} | ${t.met ? "yes" : "**no**"} |`);
 
   if (r.mix) {
     const x = r.mix;
