@@ -28,9 +28,20 @@ export interface Counters {
   profile_requests: number;
   profile_reads: number;
   profile_alarms: number;
+  /** rowsWritten of every statement the user objects ran, plus one per setAlarm (billed as a row written). */
   profile_rows_written: number;
+  /** SQL statements the user objects ran (reads included). */
+  profile_statements: number;
+  /** setAlarm / deleteAlarm calls of the user objects (each setAlarm is in profile_rows_written). */
+  profile_alarm_sets: number;
+  profile_alarm_deletes: number;
   ledger_requests: number;
   ledger_rows_written: number;
+  /** The metrics objects (SiteStats: one per site and hour): RPC calls and rows written. */
+  stats_requests: number;
+  stats_rows_written: number;
+  /** Rows written by table ("schema" for CREATE, "alarm" for setAlarm), user and ledger objects. */
+  rows_by_table: Record<string, number>;
   /** RPC calls to ItemStats shards and ItemTrends (site-wide item statistics, catalogue). */
   items_requests: number;
   items_rows_written: number;
@@ -38,6 +49,8 @@ export interface Counters {
   /** 64 KB units of the delivered messages (one write, one read and one delete each). */
   queue_ops: number;
   events_in_messages: number;
+  /** Of those, events the objects made themselves (session_end, cart_abandoned). */
+  timer_events_in_messages: number;
   r2_puts: number;
 }
 
@@ -48,20 +61,41 @@ export const emptyCounters = (): Counters => ({
   profile_reads: 0,
   profile_alarms: 0,
   profile_rows_written: 0,
+  profile_statements: 0,
+  profile_alarm_sets: 0,
+  profile_alarm_deletes: 0,
   ledger_requests: 0,
   ledger_rows_written: 0,
+  stats_requests: 0,
+  stats_rows_written: 0,
+  rows_by_table: {},
   items_requests: 0,
   items_rows_written: 0,
   queue_messages: 0,
   queue_ops: 0,
   events_in_messages: 0,
+  timer_events_in_messages: 0,
   r2_puts: 0,
 });
 
 export function diffCounters(after: Counters, before: Counters): Counters {
   const out = emptyCounters();
-  for (const k of Object.keys(out) as (keyof Counters)[]) out[k] = (after[k] ?? 0) - (before[k] ?? 0);
+  for (const k of Object.keys(out) as (keyof Counters)[]) {
+    if (k === "rows_by_table") continue;
+    out[k] = ((after[k] as number) ?? 0) - ((before[k] as number) ?? 0);
+  }
+  for (const [t, n] of Object.entries(after.rows_by_table ?? {})) {
+    const d = n - (before.rows_by_table?.[t] ?? 0);
+    if (d) out.rows_by_table[t] = d;
+  }
   return out;
+}
+
+/** Which table a statement writes to ("schema" for CREATE), for the rows-by-table counts. */
+export function tableOf(sql: string): string {
+  const m = /^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM|(CREATE|DROP)\s+(?:TABLE|INDEX)(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(\w+)/i.exec(sql);
+  if (!m) return "other";
+  return m[1] ? "schema" : m[2]!;
 }
 
 export interface CostLine {
@@ -90,10 +124,10 @@ function breakdown(events: number, items: [string, number, number, boolean][]): 
 export function measuredCost(c: Counters, events: number): CostBreakdown {
   return breakdown(events, [
     ["worker requests (beacons + consumer batches)", c.worker_requests + c.queue_batches, PRICES.worker_request, false],
-    ["Durable Object requests (ingest RPC + alarms + ledger + item statistics)", c.profile_requests + c.profile_alarms + c.ledger_requests + c.items_requests, PRICES.do_request, false],
+    ["Durable Object requests (ingest RPC + alarms + ledger + metrics + item statistics)", c.profile_requests + c.profile_alarms + c.ledger_requests + (c.stats_requests ?? 0) + (c.items_requests ?? 0), PRICES.do_request, false],
     ["queue operations (write + read + delete per 64 KB)", c.queue_ops * 3, PRICES.queue_op, false],
     ["R2 class A (puts)", c.r2_puts, PRICES.r2_class_a, false],
-    ["SQLite rows written (profile + ledger + item statistics objects)", c.profile_rows_written + c.ledger_rows_written + c.items_rows_written, PRICES.do_row_written, true],
+    ["SQLite rows written (user, ledger, metrics and item objects; setAlarm = 1 row)", c.profile_rows_written + c.ledger_rows_written + (c.stats_rows_written ?? 0) + (c.items_rows_written ?? 0), PRICES.do_row_written, true],
   ]);
 }
 

@@ -1,26 +1,42 @@
-/** Reading the bench entry's operation counters, and waiting for the lake to catch up. */
+/** Reading the bench entry's operation counters, and waiting until the lake has caught up. */
 import { diffCounters, type Counters } from "./cost";
 import type { Server } from "./servers";
 
-export async function counters(c: Server): Promise<Counters> {
-  return (await (await fetch(`${c.url}/__bench/counters`)).json()) as Counters;
+export async function readCounters(url: string): Promise<Counters> {
+  return (await (await fetch(`${url}/__bench/counters`)).json()) as Counters;
 }
 
-/** Waits until every event the objects accepted since `before` has gone through the queue to R2. */
-export async function drain(c: Server, before: Counters, eventsPerBeacon: number, timeoutMs = 60_000): Promise<Counters> {
-  const end = Date.now() + timeoutMs;
+/**
+ * Waits until at least `events` records have gone through the queue since `before` (timer
+ * events count too), something reached R2, and the counters stood still for `quietMs`
+ * (alarms, consumer batches and metrics writes settle). Returns the difference.
+ */
+export async function drain(url: string, before: Counters, events: number, opts: { timeoutMs?: number; quietMs?: number } = {}): Promise<Counters> {
+  const end = Date.now() + (opts.timeoutMs ?? 60_000);
+  const quiet = opts.quietMs ?? 1500;
   let last = "";
   let stableSince = Date.now();
   for (;;) {
-    const now = diffCounters(await counters(c), before);
+    const now = diffCounters(await readCounters(url), before);
     const key = JSON.stringify(now);
     if (key !== last) {
       last = key;
       stableSince = Date.now();
     }
-    const done = now.events_in_messages >= now.profile_requests * eventsPerBeacon && (now.profile_requests === 0 || now.r2_puts > 0);
-    if (done && Date.now() - stableSince > 1500) return now;
-    if (Date.now() > end) throw new Error(`the lake did not catch up within ${timeoutMs} ms: ${key}`);
+    const done = now.events_in_messages >= events && (events === 0 || now.r2_puts > 0);
+    if (done && Date.now() - stableSince > quiet) return now;
+    if (Date.now() > end) throw new Error(`the lake did not catch up within ${opts.timeoutMs ?? 60_000} ms (${events} events expected): ${key}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The counters of a server (bench/recs.ts). */
+export function counters(c: Pick<Server, "url">): Promise<Counters> {
+  return readCounters(c.url);
+}
+
+/** Waits until every beacon the objects took since `before` (of `eventsPerBeacon` events each) is in the lake. */
+export async function drainBeacons(c: Pick<Server, "url">, before: Counters, eventsPerBeacon: number, timeoutMs = 60_000): Promise<Counters> {
+  const requests = diffCounters(await readCounters(c.url), before).profile_requests;
+  return drain(c.url, before, requests * eventsPerBeacon, { timeoutMs });
 }

@@ -11,7 +11,7 @@
  *    p50/p99, ratio to the ceiling, cost per million requests.
  */
 import { diffCounters, measuredCost, readCost, type CostBreakdown } from "./cost";
-import { counters, drain } from "./drain";
+import { counters, drainBeacons as drain } from "./drain";
 import type { LoadResult } from "./load";
 import { runLoad } from "./runner";
 import { ADMIN_TOKEN, startCollector, type Server } from "./servers";

@@ -12,10 +12,10 @@ export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const ADMIN_TOKEN = "bench-admin-token";
 
 /** The collector, bundled as wrangler would (workerd conditions, ESM, node:/cloudflare: external). */
-export async function bundleCollector(entry: string, minify = true): Promise<string> {
+export async function bundleCollector(entry: string, minify = true, root = ROOT): Promise<string> {
   const out = await build({
     entryPoints: [entry],
-    absWorkingDir: ROOT,
+    absWorkingDir: root,
     bundle: true,
     format: "esm",
     platform: "neutral",
@@ -47,6 +47,8 @@ export interface CollectorOptions {
   inspector?: boolean;
   /** Leave the rate-limit bindings out (diagnostics: what they cost per request). */
   noRateLimits?: boolean;
+  /** Build from another source tree (bench/compare.ts: a git ref unpacked next to this one). */
+  root?: string;
 }
 
 /**
@@ -55,8 +57,9 @@ export interface CollectorOptions {
  * to a billion per minute: at load-test rates they would answer 429 by design.
  */
 export async function startCollector(opts: CollectorOptions = {}): Promise<Server> {
-  const script = await bundleCollector("bench/worker/entry.ts", !opts.inspector);
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(`${ROOT}/wrangler.toml`);
+  const root = opts.root ?? ROOT;
+  const script = await bundleCollector("bench/worker/entry.ts", !opts.inspector, root);
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(`${root}/wrangler.toml`);
   const unlimited = { limit: 1_000_000_000, period: 60 as const };
   const ratelimits = Object.fromEntries(Object.entries(workerOptions.ratelimits ?? {}).map(([k, v]) => [k, { ...v, simple: unlimited }]));
   const v4 = {

@@ -63,7 +63,8 @@ export function scoreEvent(prev: BotState, r: StoredRecord, h: History): BotStat
   }
   if (r.type === "purchase") {
     const items = (r.props as { items: { product_id: string }[] }).items;
-    if (items.length > 0 && items.every((i) => !h.knownProducts.has(i.product_id)) && r.session_id !== null) reasons.add("sequence");
+    const known = items.length > 0 && r.session_id !== null ? h.knownProducts : null;
+    if (known && items.every((i) => !known.has(i.product_id))) reasons.add("sequence");
   }
   if (r.type === "scroll_depth" && h.sessionPages === 0) reasons.add("sequence");
   // The score decays as human-looking events arrive, so one odd moment does not stick forever.

@@ -40,9 +40,15 @@ export function botGuard(store: UserStore, site: SiteConfig) {
   let dropped = 0;
   return {
     admit(r: StoredRecord, p: Profile): boolean {
-      const known = new Set([...p.recent_products.map((x) => x.product_id), ...p.cart.items.map((x) => x.product_id)]);
       const cur = p.sessions.current;
-      state = scoreEvent(state, r, { knownProducts: known, sessionPages: cur && (cur.id === r.session_id || !r.session_id) ? cur.pages : 0 });
+      // Only a purchase asks which products the profile knows: build that set only then.
+      const history = {
+        get knownProducts() {
+          return new Set([...p.recent_products.map((x) => x.product_id), ...p.cart.items.map((x) => x.product_id)]);
+        },
+        sessionPages: cur && (cur.id === r.session_id || !r.session_id) ? cur.pages : 0,
+      };
+      state = scoreEvent(state, r, history);
       changed = true;
       r.bot_score = state.score;
       r.bot_reasons = state.reasons;

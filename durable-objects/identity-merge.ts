@@ -40,7 +40,7 @@ export function adoptMerges(store: UserStore, snapshots: Map<string, MergeSnapsh
     if (store.isMerged(anon)) continue;
     store.recordMerge(anon, snap.outcome === "merged" ? "merged" : `elsewhere:${snap.into}`, now);
     if (snap.outcome !== "merged") continue;
-    store.adoptSeen(snap.seen);
+    store.seen.adopt(snap.seen);
     if (snap.profile) profile = mergeProfiles(profile ?? emptyProfile(store.meta("site")!, store.meta("id")!), upgradeProfile(snap.profile), halfLifeMs);
     ids.push(anon);
   }

@@ -4,6 +4,9 @@
  * latest stored events for the live tail. Writers send one RPC per batch (an isolate's few
  * seconds, a consumer batch), never one per request. Each object deletes itself RETENTION_MS
  * after its hour ends, so the window is bounded to a little over a day.
+ *
+ * Rows (SQLite is billed by rows written): one per minute touched, and the tail as one row per
+ * `add` holding its entries, the oldest rows deleted once TAIL_MAX entries are newer.
  */
 import { DurableObject } from "cloudflare:workers";
 import { alarmTime } from "../schemas";
@@ -37,7 +40,7 @@ export class SiteStats extends DurableObject<Env> {
   private createTables(): void {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS minutes (minute INTEGER PRIMARY KEY, row TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS tail (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, entry TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS tail_rows (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, n INTEGER NOT NULL, entries TEXT NOT NULL);
     `);
   }
 
@@ -50,8 +53,7 @@ export class SiteStats extends DurableObject<Env> {
         const merged = mergeInto(cur ? (JSON.parse(cur.row) as Tree) : {}, row);
         this.sql.exec("INSERT INTO minutes (minute, row) VALUES (?, ?) ON CONFLICT(minute) DO UPDATE SET row = excluded.row", Number(minute), JSON.stringify(merged));
       }
-      for (const e of tail) this.sql.exec("INSERT INTO tail (at, entry) VALUES (?, ?)", now, JSON.stringify(e));
-      if (tail.length) this.sql.exec("DELETE FROM tail WHERE seq <= (SELECT max(seq) FROM tail) - ?", TAIL_MAX);
+      if (tail.length) this.appendTail(now, tail.slice(-TAIL_MAX));
     });
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(alarmTime((hour + 1) * 3_600_000 + RETENTION_MS, now));
   }
@@ -62,10 +64,28 @@ export class SiteStats extends DurableObject<Env> {
     return out;
   }
 
-  /** Tail entries stored after `afterAt` (ms), oldest first, at most `limit`. */
+  private appendTail(now: number, entries: TailEntry[]): void {
+    this.sql.exec("INSERT INTO tail_rows (at, n, entries) VALUES (?, ?, ?)", now, entries.length, JSON.stringify(entries));
+    // Keep the newest rows that hold TAIL_MAX entries; older ones go.
+    let kept = 0;
+    for (const r of this.sql.exec<{ seq: number; n: number }>("SELECT seq, n FROM tail_rows ORDER BY seq DESC")) {
+      if (kept >= TAIL_MAX) {
+        this.sql.exec("DELETE FROM tail_rows WHERE seq <= ?", r.seq);
+        break;
+      }
+      kept += r.n;
+    }
+  }
+
+  /** Tail entries stored after `afterAt` (ms), oldest first, at most `limit` (seq orders entries). */
   async latest(afterAt = 0, limit = 50): Promise<{ at: number; seq: number; entry: TailEntry }[]> {
-    const rows = this.sql.exec<{ seq: number; at: number; entry: string }>("SELECT seq, at, entry FROM tail WHERE at > ? ORDER BY seq DESC LIMIT ?", afterAt, limit).toArray();
-    return rows.reverse().map((r) => ({ at: r.at, seq: r.seq, entry: JSON.parse(r.entry) as TailEntry }));
+    const out: { at: number; seq: number; entry: TailEntry }[] = [];
+    for (const r of this.sql.exec<{ seq: number; at: number; entries: string }>("SELECT seq, at, entries FROM tail_rows WHERE at > ? ORDER BY seq DESC", afterAt)) {
+      const entries = JSON.parse(r.entries) as TailEntry[];
+      for (let i = entries.length - 1; i >= 0 && out.length < Math.min(limit, TAIL_MAX); i--) out.push({ at: r.at, seq: r.seq * 1000 + i, entry: entries[i]! });
+      if (out.length >= Math.min(limit, TAIL_MAX)) break;
+    }
+    return out.reverse();
   }
 
   override async alarm(): Promise<void> {

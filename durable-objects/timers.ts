@@ -19,6 +19,10 @@ export interface TimerConfig {
 
 export type TimerName = "session_end" | "cart_abandoned";
 
+export function timerConfig(s: { session_timeout_seconds: number; cart_abandon_seconds: number }): TimerConfig {
+  return { sessionTimeoutMs: s.session_timeout_seconds * 1000, cartAbandonMs: s.cart_abandon_seconds * 1000 };
+}
+
 export interface TimerEvent {
   id: string;
   type: TimerName;

@@ -4,52 +4,40 @@
  * Called by RPC from the worker (and by other profile objects for merges and forwards).
  *
  * This class orchestrates; its collaborators hold the details:
- *   UserStore   (user-store.ts)  meta, seen ids, tombstones, merges, the consent buffer
- *   Outbox      (outbox.ts)      buffer rows, chunks, flush to the Queue with backoff
+ *   UserStore   (user-store.ts)  the state row (state-row.ts: meta, profile, timers, recent ids,
+ *                                outbox), seen ids (seen-ids.ts), tombstones, merges, held events
+ *   Outbox      (outbox.ts)      chunks, flush to the Queue with backoff
  *   Schedule    (schedule.ts)    timers and the one alarm
  *   Subscribers (subscribers.ts) WebSocket (hibernation) and SSE pushes
  * and pure functions do the math (profile.ts, merge.ts, timers.ts, guards.ts).
  *
- * Everything `ingest` writes happens synchronously on SQLite inside one transaction, so the
- * worker's 202 means the events are on disk.
+ * Everything `ingest` writes happens synchronously on SQLite inside one transaction, which
+ * writes the state row once, so the worker's 202 means the events are on disk; the flush to
+ * the queue starts after it and the answer does not wait for it.
  */
 import { DurableObject } from "cloudflare:workers";
-import { sites, type SiteConfig, type StoredRecord } from "../schemas";
+import { isPacked, packRecords, sites, unpackRecords, type PackedRecords, type SiteConfig, type StoredRecord } from "../schemas";
 import { HOLD_MAX_AGE_MS, type ConsentState } from "./consent";
+import { log } from "./lib/log";
 import { admitByConsent, botGuard, botStateOf, consentOf } from "./guards";
 import { adoptMerges, collectMerges, type MergeSnapshot } from "./identity-merge";
 import { withItemDeltas } from "./items/covisit";
 import { rankingInput, type RankingInput } from "./items/ranking-input";
 import { itemTuning } from "./items/tuning";
 import { Outbox, type FlushResult } from "./outbox";
-import { applyEvent, emptyProfile, viewProfile, type Profile, type ProfileView } from "./profile";
+import { applyEvent, emptyProfile, viewProfile, type Profile } from "./profile";
 import { Schedule } from "./schedule";
 import { profileStub } from "./stub";
 import { Subscribers } from "./subscribers";
-import { dueTimerEvents, timerRecord, timersOf, type TimerConfig } from "./timers";
+import { dueTimerEvents, timerConfig, timerRecord, timersOf, type TimerConfig } from "./timers";
 import { tuning, type Tuning } from "./tuning";
 import { UserStore } from "./user-store";
+import type { BeaconOptions, IngestResult, LiveProfileView } from "./user-types";
 import { eraseUser, exportUser, type ErasureResult, type UserParts } from "./user-erasure";
 
 export type { ErasureResult, FlushResult, MergeSnapshot };
 
-export interface IngestResult {
-  accepted: number;
-  duplicates: number;
-  duplicate_ids: string[];
-}
-
-/** How a beacon reaches this object (the worker's own options are in worker/ingest.ts). */
-export interface BeaconOptions {
-  /** Set when an anonymous object that was merged into this user forwards its beacon. */
-  forwardedFrom?: string;
-  hops?: number;
-  /** The beacon's consent, for sites with consent_mode "required" (consent.ts). */
-  consent?: ConsentState;
-}
-
-/** The profile as readers and subscribers get it: the pure view plus bot and consent state. */
-export type LiveProfileView = ProfileView & { bot: { score: number; reasons: string[] }; consent: { state: ConsentState; held_events: number } };
+export type { BeaconOptions, IngestResult, LiveProfileView };
 
 const PRUNE_EVERY_MS = 3_600_000;
 const MAX_HOPS = 1;
@@ -62,14 +50,16 @@ export class UserProfile extends DurableObject<Env> {
   private readonly subs: Subscribers;
   /** What erasure and export (user-erasure.ts) may use; RPC callers never see these. */
   private readonly parts: UserParts;
+  /** Set inside a transaction when its records should be sent right after it. */
+  private flushDue = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const sql = ctx.storage.sql;
     this.cfg = tuning(env);
-    this.store = new UserStore(sql);
-    this.schedule = new Schedule(sql, ctx.storage);
-    this.outbox = new Outbox(sql, this.store, this.schedule, this.cfg, env.EVENTS, ctx.id.toString());
+    this.store = new UserStore(sql, ctx.id.toString());
+    this.schedule = new Schedule(this.store.state, ctx.storage);
+    this.outbox = new Outbox(this.store.state, this.schedule, this.cfg, env.EVENTS, ctx.id.toString());
     this.subs = new Subscribers(ctx);
     this.parts = { env, store: this.store, outbox: this.outbox, schedule: this.schedule, subs: this.subs, transaction: (fn) => this.transaction(fn), planPrune: (now) => this.planPrune(now), view: () => this.view() };
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -77,8 +67,9 @@ export class UserProfile extends DurableObject<Env> {
 
   // --- ingest --------------------------------------------------------------------------------
 
-  /** Forward, merges, dedup, consent, apply, buffer: all or nothing; then the alarm and pushes. */
-  async ingest(site: string, id: string, records: StoredRecord[], opts: BeaconOptions = {}): Promise<IngestResult> {
+  /** Forward, merges, dedup, consent, apply, buffer: all or nothing; then the flush, the alarm and pushes. Records come packed (schemas/packed.ts) or as they are. */
+  async ingest(site: string, id: string, batch: StoredRecord[] | PackedRecords, opts: BeaconOptions = {}): Promise<IngestResult> {
+    const records = isPacked(batch) ? unpackRecords(batch) : batch;
     const into = this.store.meta("merged_into");
     if (into && into !== id && (opts.hops ?? 0) < MAX_HOPS) return this.forward(site, id, into, records, opts);
     const snapshots = await collectMerges(this.env, this.store, site, id, records, opts.forwardedFrom);
@@ -87,7 +78,7 @@ export class UserProfile extends DurableObject<Env> {
     const result = this.transaction(() => {
       this.store.claim(site, id);
       const merged = adoptMerges(this.store, snapshots, now, this.cfg.halfLifeMs);
-      const { fresh, duplicate_ids } = this.dedup(records, now);
+      const { fresh, duplicate_ids } = this.store.seen.dedup(records, now);
       const { process, denied, held } = admitByConsent(this.store, settings, fresh, opts.consent, now);
       const applied = process.length || merged.ids.length ? this.apply(site, id, process, merged.profile, settings, now) : [];
       if (held) this.planPrune(now);
@@ -95,6 +86,7 @@ export class UserProfile extends DurableObject<Env> {
       const changed = applied.length > 0 || merged.ids.length > 0;
       return { accepted: fresh.length - denied, duplicates: duplicate_ids.length, duplicate_ids, changed, held, applied, merged: merged.ids };
     });
+    this.flushIfDue(site);
     if (result.changed) this.push(result.applied);
     if (result.changed || result.duplicates || result.held) await this.schedule.arm();
     for (const anon of result.merged) {
@@ -113,25 +105,13 @@ export class UserProfile extends DurableObject<Env> {
       this.planPrune(now);
     });
     await this.schedule.arm();
-    return profileStub(this.env, site, into).ingest(site, into, records, { forwardedFrom: id, hops: (opts.hops ?? 0) + 1, consent: opts.consent });
-  }
-
-  /** New ids pass; seen ids and ids of an erased profile (retried) are duplicates. */
-  private dedup(records: StoredRecord[], now: number): { fresh: StoredRecord[]; duplicate_ids: string[] } {
-    const tomb = this.store.hasTombstones();
-    const fresh: StoredRecord[] = [];
-    const duplicate_ids: string[] = [];
-    for (const r of records) {
-      if ((tomb && this.store.isTombstoned(r.id)) || !this.store.markSeen(r.id, now)) duplicate_ids.push(r.id);
-      else fresh.push(r);
-    }
-    return { fresh, duplicate_ids };
+    return profileStub(this.env, site, into).ingest(site, into, packRecords(records), { forwardedFrom: id, hops: (opts.hops ?? 0) + 1, consent: opts.consent });
   }
 
   /** Timers due first, then each event in event-time order: bot gate, buffer, profile. */
   private apply(site: string, id: string, process: StoredRecord[], merged: Profile | null, settings: SiteConfig, now: number): StoredRecord[] {
-    const base = merged ?? this.store.profile();
-    const p = base ? structuredClone(base) : emptyProfile(site, id);
+    // Changed in place: a rolled-back transaction makes the store read its row again.
+    const p = merged ?? this.store.profile() ?? emptyProfile(site, id);
     const tc = timerConfig(settings);
     const guard = botGuard(this.store, settings);
     const applied: StoredRecord[] = [];
@@ -180,7 +160,7 @@ export class UserProfile extends DurableObject<Env> {
    */
   async mergeDone(userId: string): Promise<void> {
     if (this.store.meta("merged_into") !== userId) return;
-    this.store.dropProfile();
+    this.transaction(() => this.store.dropProfile());
     this.subs.closeAll("merged", { type: "merged", events: [], profile: { into: userId } });
   }
 
@@ -250,6 +230,7 @@ export class UserProfile extends DurableObject<Env> {
   // --- the alarm: timers, prune, flush -------------------------------------------------------
 
   override async alarm(): Promise<void> {
+    this.schedule.fired();
     const now = Date.now();
     const due = this.schedule.all();
     if ((due.session_end ?? Infinity) <= now || (due.cart_abandoned ?? Infinity) <= now) this.runTimers(now);
@@ -258,13 +239,14 @@ export class UserProfile extends DurableObject<Env> {
     // harmless, and timer events reach the lake without waiting for the next flush interval.
     if (this.outbox.hasWork()) await this.flush();
     else this.schedule.clear("flush");
+
     await this.schedule.arm();
   }
 
-  async flush(): Promise<FlushResult> {
+  async flush(site = this.store.meta("site") ?? "unknown"): Promise<FlushResult> {
     // Site-wide item statistics ride along with each chunk (items/covisit.ts).
     const items = itemTuning(this.env).enabled;
-    return this.outbox.flush(this.store.meta("site") ?? "unknown", (chunks) => withItemDeltas(chunks, this.store.profile(), items));
+    return this.outbox.flush(site, (chunks) => withItemDeltas(chunks, this.store.profile(), items));
   }
 
   /** Timer events due at `at`: applied to the profile and buffered like any event. */
@@ -288,9 +270,8 @@ export class UserProfile extends DurableObject<Env> {
     }
     const tc = timerConfig(this.settings(this.store.meta("site")));
     const applied = this.transaction(() => {
-      const p = structuredClone(profile);
-      const fired = this.fireTimers(p, now, now, tc);
-      this.saveAndPlan(p, tc, now);
+      const fired = this.fireTimers(profile, now, now, tc);
+      this.saveAndPlan(profile, tc, now);
       return fired;
     });
     if (applied.length) this.push(applied);
@@ -313,24 +294,38 @@ export class UserProfile extends DurableObject<Env> {
     const t = timersOf(p, tc);
     this.schedule.follow("session_end", t.session_end);
     this.schedule.follow("cart_abandoned", t.cart_abandoned);
-    if (this.outbox.buffered() > 0) this.outbox.planFlush(now);
+    if (this.outbox.planFlush(now) === "now") this.flushDue = true;
     this.planPrune(now);
   }
 
+  /** Records that should go at once are sent after the transaction; the caller does not wait. */
+  private flushIfDue(site: string): void {
+    if (!this.flushDue) return;
+    this.flushDue = false;
+    this.ctx.waitUntil(this.flush(site).catch((e) => log("flush failed", { error: (e as Error).message })));
+  }
+
   private planPrune(now: number): void {
+    if (this.schedule.due("prune") !== undefined) return; // set already: no need to look for the oldest id
     this.schedule.planPrune(now, this.store.oldestRemembered(), this.cfg.dedupTtlMs, PRUNE_EVERY_MS);
   }
 
-  /** One SQLite transaction; on a rollback, nothing staged or cached from it survives. */
+  /** One SQLite transaction that writes the state row at most once; on a rollback, nothing staged or cached from it survives. */
   private transaction<T>(fn: () => T): T {
     try {
       return this.ctx.storage.transactionSync(() => {
         this.outbox.discardStaged();
-        return fn();
+        this.flushDue = false;
+        const r = fn();
+        if (this.store.state.isDirty) this.store.seen.trim(Date.now(), this.cfg.dedupTtlMs);
+        this.store.state.save();
+        return r;
       });
     } catch (e) {
-      this.outbox.discardStaged();
+      this.outbox.forget();
       this.store.forgetCache();
+      this.schedule.forget();
+      this.flushDue = false;
       throw e;
     }
   }
@@ -343,8 +338,4 @@ export class UserProfile extends DurableObject<Env> {
     if (this.subs.count === 0) return;
     this.subs.publish({ type: "profile", events: applied.map((r) => ({ id: r.id, type: r.type, ts: r.ts })), profile: this.view() });
   }
-}
-
-function timerConfig(s: SiteConfig): TimerConfig {
-  return { sessionTimeoutMs: s.session_timeout_seconds * 1000, cartAbandonMs: s.cart_abandon_seconds * 1000 };
 }

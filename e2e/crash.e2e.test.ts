@@ -54,7 +54,7 @@ async function send(b: Beacon): Promise<void> {
   }
 }
 
-/** Ids in the users' buffers and seen tables, read from the objects' SQLite files (copied: the process is dead). */
+/** Ids in the users' outboxes and dedup memory, read from the objects' SQLite files (copied: the process is dead). */
 function onDisk(persist: string): { buffered: Set<string>; seen: Set<string> } {
   const dir = join(persist, "v3", "do", "edge-collector-UserProfile");
   const tmp = mkdtempSync(join(tmpdir(), "crash-sqlite-"));
@@ -66,8 +66,17 @@ function onDisk(persist: string): { buffered: Set<string>; seen: Set<string> } {
       const db = new DatabaseSync(join(tmp, f));
       try {
         const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+        // The state row (durable-objects/state-row.ts): recent ids and the chunks not known to be
+        // sent (a chunk the queue took stays until the row's next write, and is sent again, same id).
+        if (tables.has("state")) {
+          for (const row of db.prepare("SELECT v FROM state").all() as { v: string }[]) {
+            const doc = JSON.parse(row.v) as { seen?: [number, string[]][]; outbox?: { records: { id: string }[] }[] };
+            for (const [, ids] of doc.seen ?? []) for (const id of ids) seen.add(id);
+            for (const c of doc.outbox ?? []) for (const r of c.records) buffered.add(r.id);
+          }
+        }
+        if (tables.has("seen_log")) for (const row of db.prepare("SELECT ids FROM seen_log").all() as { ids: string }[]) for (const id of JSON.parse(row.ids) as string[]) seen.add(id);
         if (tables.has("buffer")) for (const row of db.prepare("SELECT rec FROM buffer").all() as { rec: string }[]) for (const r of JSON.parse(row.rec) as { id: string }[]) buffered.add(r.id);
-        if (tables.has("seen")) for (const row of db.prepare("SELECT id FROM seen").all() as { id: string }[]) seen.add(row.id);
       } finally {
         db.close();
       }

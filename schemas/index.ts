@@ -4,3 +4,4 @@ export * from "./record";
 export * from "./sites";
 export * from "./catalog";
 export * from "./time";
+export * from "./packed";

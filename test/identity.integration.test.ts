@@ -1,7 +1,9 @@
 /** Identity in workerd: identify merges the anonymous profile once; later anonymous beacons reach the user; signed user ids. */
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { eventually } from "./eventually";
+import { lakeLines, today } from "./lake";
+import { onDisk } from "./object-state";
 import { signUserId } from "../worker/lib/identity";
 import { ADMIN, envelope, ev, get, pageView, post, uid } from "./helpers";
 
@@ -47,11 +49,9 @@ describe("identity merge", () => {
     expect((await profile("demo", user)).counts.product_view).toBe(2);
 
     // The anonymous object dropped its copy of the profile and points at the user.
-    await runInDurableObject(stub("demo", anon), (_i, state) => {
-      const meta = Object.fromEntries(state.storage.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
-      expect(meta.merged_into).toBe(user);
-      expect(meta.profile).toBeUndefined();
-    });
+    const d = await onDisk(stub("demo", anon));
+    expect(d.doc!.meta.merged_into).toBe(user);
+    expect(d.doc!.profile).toBeNull();
   });
 
   it("gives an anonymous id to the first user that claims it", async () => {
@@ -102,7 +102,11 @@ describe("identity verification (site requires signed user ids)", () => {
       expect(await res.json()).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
       const p = await profile("secure", anon);
       expect(p).toMatchObject({ id: anon, user_id: null, identity: "none", counts: { page_view: 1, identify: 1 } });
-      const buffered = await runInDurableObject(stub("secure", anon), (_i, state) => state.storage.sql.exec<{ rec: string }>("SELECT rec FROM buffer").toArray().flatMap((r) => JSON.parse(r.rec)));
+      // What the object stored and sent on: the records in the lake.
+      const buffered = await eventually(async () => {
+        const lines = (await lakeLines(`events/site=secure/dt=${today()}/`)).filter((l) => l.anonymous_id === anon);
+        return lines.length >= 2 ? lines : null;
+      }, { what: "the records of the unverified claim in the lake", ms: 20_000, every: 250 });
       expect(buffered.map((r: any) => [r.user_id, r.identity])).toEqual([[null, "unverified"], [null, "unverified"]]);
       expect(JSON.stringify(buffered)).not.toContain(sig ?? "no-sig");
     }

@@ -125,8 +125,10 @@ describe("profiles stored before the window existed", () => {
     p.affinities.products["sku-1"] = { s: 4, t: Date.parse(bad) };
     return p;
   }
+  // Written as the old code did: the v1 layout's meta table (moved to the state row on first use, durable-objects/migrate-v1.ts).
   const plant = (site: string, id: string) =>
     runInDurableObject(stub(site, id), (_i, state) => {
+      state.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
       state.storage.sql.exec("INSERT INTO meta (k, v) VALUES ('site', ?), ('id', ?), ('profile', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", site, id, JSON.stringify(corrupted(site, id)));
     });
 

@@ -1,27 +1,48 @@
-/** The per-user Durable Object in workerd: dedup, durable buffer, alarm and size flush, queue failures. */
+/** The per-user Durable Object in workerd: dedup, the state row, when chunks go to the queue, queue failures, rollback. */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { UserProfile } from "../durable-objects/user-profile";
+import { eventually } from "./eventually";
 import { uid } from "./helpers";
+import { onDisk } from "./object-state";
 import { record } from "./records";
 
 const stubFor = (name = uid("user")) => ({ name, stub: env.PROFILES.get(env.PROFILES.idFromName(`demo:${name}`)) });
 
-/** Wraps the real queue binding so that the first `n` sendBatch calls fail (fault injection). */
-async function failQueueSends(stub: DurableObjectStub<UserProfile>, n: number) {
+type Sent = { chunk: string; records: { id: string }[] }[];
+type Control = { sent: Sent; release: () => void; held: number };
+
+/**
+ * Wraps the object's queue (the outbox holds the binding; faults live in tests only): the first
+ * `fail` sendBatch calls throw, and with `hold` every send waits until `release()`. What was
+ * sent is recorded. The control lives on globalThis under `key` (same isolate as the object).
+ */
+async function wrapQueue(stub: DurableObjectStub<UserProfile>, key: string, o: { fail?: number; hold?: boolean } = {}) {
   await runInDurableObject(stub, (inst: UserProfile) => {
     const real = env.EVENTS;
-    let left = n;
-    // The object's outbox holds the Queue binding: wrap it there (faults live in tests only).
+    let left = o.fail ?? 0;
+    let gate: Promise<void> = Promise.resolve();
+    const ctl: Control = { sent: [], release: () => {}, held: 0 };
+    if (o.hold) gate = new Promise((r) => (ctl.release = r));
+    (globalThis as Record<string, unknown>)[key] = ctl;
     (inst as unknown as { outbox: { queue: unknown } }).outbox.queue = {
       send: (...a: Parameters<typeof real.send>) => real.send(...a),
-      sendBatch: async (...a: Parameters<typeof real.sendBatch>) => {
+      sendBatch: async (msgs: { body: Sent[number] }[], opts?: QueueSendBatchOptions) => {
+        ctl.held++;
+        await gate;
         if (left-- > 0) throw new Error("injected: queue unavailable");
-        return real.sendBatch(...a);
+        for (const m of msgs) ctl.sent.push(m.body);
+        return real.sendBatch(msgs as never, opts);
       },
     };
   });
+  const ctl = () => runInDurableObject(stub, () => (globalThis as Record<string, unknown>)[key] as Control);
+  return {
+    sent: async () => (await ctl()).sent.map((b) => ({ chunk: b.chunk, ids: b.records.map((r) => r.id) })),
+    held: async () => (await ctl()).held,
+    release: () => runInDurableObject(stub, () => ((globalThis as Record<string, unknown>)[key] as Control).release()),
+  };
 }
 
 describe("UserProfile Durable Object", () => {
@@ -34,55 +55,78 @@ describe("UserProfile Durable Object", () => {
     expect((await stub.getProfile())!.counts.page_view).toBe(2);
   });
 
-  it("holds accepted events in its storage and schedules a flush T after the first", async () => {
+  it("keeps a beacon's events, ids and profile in one state row, sends them after the answer, then drops them", async () => {
     const { name, stub } = stubFor();
-    const before = Date.now();
-    await stub.ingest("demo", name, [record(), record()]);
-    const s = await stub.bufferState();
-    expect(s.buffered).toBe(2);
-    expect(s.alarm).toBeGreaterThanOrEqual(before + 500 - 50);
-    expect(s.alarm).toBeLessThanOrEqual(Date.now() + 500 + 50);
-    // A later beacon does not push the flush back.
-    await stub.ingest("demo", name, [record()]);
-    expect((await stub.bufferState()).alarm).toBe(s.alarm);
-    // Storage survives the object being torn down.
-    await runInDurableObject(stub, (_inst, state) => {
-      // One row per beacon, holding its events.
-      expect(state.storage.sql.exec("SELECT count(*) AS rows, sum(n) AS n FROM buffer").one()).toEqual({ rows: 2, n: 3 });
-    });
-  });
-
-  it("flushes on the alarm: the buffer goes to the queue and empties", async () => {
-    const { name, stub } = stubFor();
-    await stub.ingest("demo", name, [record(), record(), record()]);
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    // The flush timer is gone; the alarm now follows the session_end timer.
-    const s = await stub.bufferState();
-    expect(s).toMatchObject({ buffered: 0, flush_attempt: 0, flush_at: null });
-    expect(s.alarm).toBe(s.timers.session_end);
-  });
-
-  it("flushes at once when the buffer reaches N events", async () => {
-    const { name, stub } = stubFor();
-    const recs = Array.from({ length: 50 }, () => record());
+    const q = await wrapQueue(stub, uid("q"), { hold: true });
+    const recs = [record(), record()];
     await stub.ingest("demo", name, recs);
-    const after = Date.now();
-    const s = await stub.bufferState();
-    // FLUSH_MAX_EVENTS=50: the alarm is due now rather than in 500 ms (or it already ran).
-    // Compared with the time after the call, so a slow machine does not fail it.
-    if (s.buffered > 0) expect(s.alarm!).toBeLessThanOrEqual(after);
+    // On disk before the queue took it: one table, one row holds the profile, the ids and the chunk.
+    const d = await onDisk(stub);
+    expect(d.tables).toEqual(["state"]);
+    expect(d.seen.sort()).toEqual(recs.map((r) => r.id).sort());
+    expect(d.doc!.profile!.counts.page_view).toBe(2);
+    expect(d.chunks.flatMap((c) => c.records.map((r) => r.id))).toEqual(recs.map((r) => r.id));
+    // The first beacon goes at once, after the answer; once the queue took it, the row drops it.
+    await eventually(async () => (await q.held()) === 1, { what: "the send under way", ms: 10_000 });
+    await q.release();
+    const sent = await eventually(async () => ((await q.sent()).length ? q.sent() : null), { what: "the chunk sent", ms: 10_000 });
+    expect(sent).toEqual([{ chunk: d.chunks[0]!.id, ids: recs.map((r) => r.id) }]);
+    await eventually(async () => (await onDisk(stub)).chunks.length === 0, { what: "the chunk out of the row", ms: 10_000 });
+    expect(await stub.bufferState()).toMatchObject({ buffered: 0, flush_at: null });
+    expect((await onDisk(stub)).seen.sort()).toEqual(recs.map((r) => r.id).sort()); // the ids stay, for dedup
   });
 
-  it("keeps the buffer when the queue refuses, backs off, and sends everything once it recovers", async () => {
+  it("holds what arrives during a flush until the interval ends; a later beacon does not push it back", async () => {
     const { name, stub } = stubFor();
-    await failQueueSends(stub, 2);
-    await stub.ingest("demo", name, [record(), record()]);
+    const q = await wrapQueue(stub, uid("q"), { hold: true });
     const t0 = Date.now();
-    await runDurableObjectAlarm(stub);
-    let s = await stub.bufferState();
-    expect(s).toMatchObject({ buffered: 2, flush_attempt: 1 });
+    await stub.ingest("demo", name, [record()]);
+    await eventually(async () => (await q.held()) === 1, { what: "the first send in flight", ms: 10_000 });
+    await stub.ingest("demo", name, [record()]);
+    const s = await stub.bufferState();
+    expect(s.buffered).toBe(2); // the one in flight counts until the queue took it
+    expect(s.flush_at).toBeGreaterThanOrEqual(t0);
+    expect(s.flush_at).toBeLessThanOrEqual(Date.now() + 500 + 50);
+    expect(s.alarm).toBeLessThanOrEqual(s.flush_at!);
+    await stub.ingest("demo", name, [record()]);
+    expect((await stub.bufferState()).flush_at).toBe(s.flush_at);
+    // Storage holds both chunks: the one in flight, unchanged, and the one the later beacons joined.
+    expect((await onDisk(stub)).chunks.map((c) => c.records.length)).toEqual([1, 2]);
+    await q.release();
+    await runDurableObjectAlarm(stub); // the flush timer's alarm (unless it ran on its own already)
+    const after = await eventually(async () => {
+      const x = await stub.bufferState();
+      return x.buffered === 0 ? x : null;
+    }, { what: "an empty buffer", ms: 10_000 });
+    expect(after).toMatchObject({ flush_attempt: 0, flush_at: null });
+    expect(after.alarm).toBe(after.timers.session_end);
+    expect((await q.sent()).map((x) => x.ids.length)).toEqual([1, 2]);
+  });
+
+  it("does not wait for the interval when the buffer reaches N events", async () => {
+    const { name, stub } = stubFor();
+    const q = await wrapQueue(stub, uid("q"), { hold: true });
+    await stub.ingest("demo", name, [record()]);
+    await eventually(async () => (await q.held()) === 1, { what: "the first send in flight", ms: 10_000 });
+    await stub.ingest("demo", name, Array.from({ length: 50 }, () => record()));
+    const after = Date.now();
+    // FLUSH_MAX_EVENTS=50: due now rather than at the end of the 500 ms interval.
+    expect((await stub.bufferState()).flush_at!).toBeLessThanOrEqual(after);
+    await q.release();
+  });
+
+  it("keeps the chunks when the queue refuses, backs off, and sends everything once it recovers", async () => {
+    const { name, stub } = stubFor();
+    await wrapQueue(stub, uid("q"), { fail: 2 });
+    const t0 = Date.now();
+    await stub.ingest("demo", name, [record(), record()]);
+    let s = await eventually(async () => {
+      const x = await stub.bufferState();
+      return x.flush_attempt === 1 ? x : null;
+    }, { what: "the first failed send", ms: 10_000 });
+    expect(s.buffered).toBe(2);
     expect(s.alarm! - t0).toBeGreaterThanOrEqual(400); // backoff, not a hot loop
-    // New events while backing off join the buffer and do not pull the retry earlier.
+    // New events while backing off join a new chunk and do not pull the retry earlier.
     await stub.ingest("demo", name, [record()]);
     expect((await stub.bufferState()).alarm).toBe(s.alarm);
     await runDurableObjectAlarm(stub);
@@ -92,41 +136,35 @@ describe("UserProfile Durable Object", () => {
     expect(await stub.bufferState()).toMatchObject({ buffered: 0, flush_attempt: 0 });
   });
 
-  it("re-sends a chunk under the same id after a failure", async () => {
+  it("re-sends a chunk under the same id, with the same records, after a failure", async () => {
     const { name, stub } = stubFor();
-    await failQueueSends(stub, 1);
-    await stub.ingest("demo", name, [record(), record()]);
-    await runDurableObjectAlarm(stub);
-    const chunks = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ chunk: string }>("SELECT DISTINCT chunk FROM buffer").toArray().map((r) => r.chunk));
+    const q = await wrapQueue(stub, uid("q"), { fail: 1 });
+    const first = [record(), record()];
+    await stub.ingest("demo", name, first);
+    await eventually(async () => (await stub.bufferState()).flush_attempt === 1, { what: "the failed send", ms: 10_000 });
+    const chunks = (await onDisk(stub)).chunks;
     expect(chunks).toHaveLength(1);
     await stub.ingest("demo", name, [record()]);
-    await runInDurableObject(stub, (inst: UserProfile) => {
-      // Use a capturing wrapper to see what is sent.
-      const sent: string[] = [];
-      (inst as unknown as { outbox: { queue: unknown } }).outbox.queue = {
-        send: (...a: Parameters<typeof env.EVENTS.send>) => env.EVENTS.send(...a),
-        sendBatch: async (msgs: { body: { chunk: string } }[]) => {
-          for (const m of msgs) sent.push(m.body.chunk);
-          return env.EVENTS.sendBatch(msgs as never);
-        },
-      };
-      (globalThis as any).__sent = sent;
-    });
     await runDurableObjectAlarm(stub);
-    const sent = await runInDurableObject(stub, () => (globalThis as any).__sent as string[]);
-    expect(sent[0]).toBe(chunks[0]);
+    const sent = await q.sent();
+    expect(sent[0]).toEqual({ chunk: chunks[0]!.id, ids: first.map((r) => r.id) });
     expect(sent).toHaveLength(2); // the old chunk as it was, plus one for the new event
   });
 
   it("rolls back a failed ingest entirely", async () => {
     const { name, stub } = stubFor();
-    // A BigInt cannot be serialised: the second record fails after the first was written.
+    // A BigInt cannot be serialised: the second record fails after the first was staged.
     const bad = record({ props: { n: 1n } as never });
     await runInDurableObject(stub, async (inst: UserProfile) => {
       await expect(inst.ingest("demo", name, [record(), bad])).rejects.toThrow(/BigInt/);
     });
     expect(await stub.bufferState()).toMatchObject({ buffered: 0, alarm: null });
     expect(await stub.getProfile()).toBeNull();
-    await runInDurableObject(stub, (_i, state) => expect(state.storage.sql.exec("SELECT count(*) AS n FROM seen").one().n).toBe(0));
+    const d = await onDisk(stub);
+    expect(d.doc).toBeNull();
+    expect(d.seen).toEqual([]);
+    // The object is still usable, and takes the same good event afterwards.
+    const good = record();
+    expect(await stub.ingest("demo", name, [good])).toMatchObject({ accepted: 1 });
   });
 });

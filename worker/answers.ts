@@ -26,12 +26,20 @@ declare module "hono" {
   interface ContextVariableMap {
     /** Why the request was refused, for the metrics (middleware/observe.ts). */
     reason: Reason;
+    /** The JSON body an ingest route answered with, so the metrics need not read the response again. */
+    answer: unknown;
   }
+}
+
+/** An ingest route's JSON answer, kept for the metrics (middleware/observe.ts). */
+export function answer(c: Context, body: Record<string, unknown>, status: ContentfulStatusCode) {
+  c.set("answer", body);
+  return c.json(body, status);
 }
 
 export function refuse(c: Context, status: ContentfulStatusCode, reason: Reason, error: string, details: FieldError[] = [], extra: Record<string, unknown> = {}) {
   c.set("reason", reason);
-  return c.json({ ...extra, error, details }, status);
+  return answer(c, { ...extra, error, details }, status);
 }
 
 /**

@@ -4,7 +4,7 @@
  * `ingest` does it for one envelope; `prepare` and `store` are its two halves, for callers
  * that gather the records of many envelopes (one per Segment message) into one call per user.
  */
-import type { CollectEvent, Envelope, IdentityStatus, StoredRecord } from "../schemas";
+import { packRecords, type CollectEvent, type Envelope, type IdentityStatus, type StoredRecord } from "../schemas";
 import { enrichEvents, type RequestFacts } from "./lib/enrich";
 import { resolveIdentity } from "./lib/identity";
 import { checkEventTimes, validateEvents, type Rejection } from "./lib/validate";
@@ -44,9 +44,9 @@ function checkedEvents(envelope: Envelope, facts: RequestFacts) {
   return checkEventTimes(envelope.sent_at, validateEvents(envelope.events), facts.receivedMs, facts.serverKey ? "server" : "browser");
 }
 
-/** One call to the owner's object: dedup, merge, profile, durable buffer. */
+/** One call to the owner's object: dedup, merge, profile, durable buffer. The records travel packed (schemas/packed.ts). */
 export async function store(env: Env, site: string, owner: string, records: StoredRecord[], consent?: Envelope["consent"]) {
-  return profileStub(env, site, owner).ingest(site, owner, records, consent ? { consent } : {});
+  return profileStub(env, site, owner).ingest(site, owner, packRecords(records), consent ? { consent } : {});
 }
 
 /** Refused events are kept in rejected/ (see rejections.ts), off the answer's path. */

@@ -7,27 +7,41 @@
  * Nothing here is part of the deployed worker: wrangler.toml's main is worker/index.ts.
  */
 import collector from "../../worker/index";
-import { ItemStats as RealItems, ItemTrends as RealTrends, LakeLedger as RealLedger, UserProfile as RealProfile } from "../../worker/index";
+import { ItemStats as RealItems, ItemTrends as RealTrends, LakeLedger as RealLedger, SiteStats as RealStats, UserProfile as RealProfile } from "../../worker/index";
 import { parseRecQuery } from "../../worker/recs/query";
 import { ALL_SIGNALS, type Signals } from "../../worker/recs/rank";
 import { recommend } from "../../worker/recs/recommend";
-import { emptyCounters, queueOps, type Counters } from "../cost";
+import { emptyCounters, queueOps, tableOf, type Counters } from "../cost";
 
 let counters: Counters = emptyCounters();
+/** Per user object (by id): what it wrote, for bench/rows.ts (exact, whatever else runs meanwhile). */
+type ObjectRows = { rows: number; statements: number; alarm_sets: number; by_table: Record<string, number> };
+const perObject = new Map<string, ObjectRows>();
 /** Write RPCs per item object (`items <site>:<shard>`, `trends <site>`): the busiest object's rate. */
 const objectWrites: Record<string, number> = {};
 const wrote = (name: string) => (objectWrites[name] = (objectWrites[name] ?? 0) + 1);
 
-/** Sums `rowsWritten` of each statement: the number Cloudflare bills SQLite storage by. */
-function countingSql(sql: SqlStorage, add: (rows: number) => void): SqlStorage {
+/**
+ * Sums `rowsWritten` of each statement: the number Cloudflare bills SQLite storage by. A cursor
+ * reports only its last statement, so a multi-statement exec (schema setup) is run one
+ * statement at a time here to count all of them.
+ */
+function countingSql(sql: SqlStorage, add: (rows: number, table: string) => void, statements?: () => void): SqlStorage {
   const exec = sql.exec.bind(sql) as SqlStorage["exec"];
+  const run = (query: string, bindings: unknown[]) => {
+    statements?.();
+    const cursor = exec(query, ...bindings);
+    const n = cursor.rowsWritten;
+    if (n) add(n, tableOf(query));
+    return cursor;
+  };
   return new Proxy(sql, {
     get(target, prop) {
       if (prop === "exec") {
         return (query: string, ...bindings: unknown[]) => {
-          const cursor = exec(query, ...bindings);
-          add(cursor.rowsWritten);
-          return cursor;
+          const parts = bindings.length ? [query] : query.split(";").filter((q) => q.trim());
+          for (let i = 0; i < parts.length - 1; i++) run(parts[i]!, []);
+          return run(parts[parts.length - 1] ?? query, bindings);
         };
       }
       const v = Reflect.get(target, prop, target) as unknown;
@@ -37,18 +51,54 @@ function countingSql(sql: SqlStorage, add: (rows: number) => void): SqlStorage {
 }
 
 /**
- * The object's state with its SQLite handle counted: every collaborator gets the counted one.
- * The state itself must stay the real one (the DurableObject base class checks its type), so
- * its storage gets an own `sql` property that shadows the prototype's getter.
+ * The object's own storage with its SQLite handle counted, and setAlarm counted as one row
+ * written (as billed). The state itself must stay the runtime's (the base class checks it),
+ * so the counted functions are set on its storage instance.
  */
-function countingCtx(ctx: DurableObjectState, add: (rows: number) => void): DurableObjectState {
-  Object.defineProperty(ctx.storage, "sql", { value: countingSql(ctx.storage.sql, add), configurable: true });
+function countingCtx(ctx: DurableObjectState, add: (rows: number, table: string) => void, user: boolean, statement?: () => void): DurableObjectState {
+  const storage = ctx.storage;
+  const sql = countingSql(storage.sql, add, user ? () => ((counters.profile_statements += 1), statement?.()) : undefined);
+  const setAlarm = storage.setAlarm.bind(storage);
+  const deleteAlarm = storage.deleteAlarm.bind(storage);
+  Object.defineProperty(storage, "sql", { value: sql, configurable: true });
+  Object.defineProperty(storage, "setAlarm", {
+    configurable: true,
+    value: (...a: Parameters<DurableObjectStorage["setAlarm"]>) => {
+      if (user) counters.profile_alarm_sets += 1;
+      add(1, "alarm");
+      return setAlarm(...a);
+    },
+  });
+  Object.defineProperty(storage, "deleteAlarm", {
+    configurable: true,
+    value: (...a: Parameters<DurableObjectStorage["deleteAlarm"]>) => {
+      if (user) counters.profile_alarm_deletes += 1;
+      return deleteAlarm(...a);
+    },
+  });
   return ctx;
 }
 
+const byTable = (prefix: string, n: number, table: string) => {
+  const k = `${prefix}.${table}`;
+  counters.rows_by_table[k] = (counters.rows_by_table[k] ?? 0) + n;
+};
+
 export class UserProfile extends RealProfile {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(countingCtx(ctx, (n) => (counters.profile_rows_written += n)), env);
+    const id = ctx.id.toString();
+    const mine = (): ObjectRows => perObject.get(id) ?? perObject.set(id, { rows: 0, statements: 0, alarm_sets: 0, by_table: {} }).get(id)!;
+    super(
+      countingCtx(ctx, (n, t) => {
+        counters.profile_rows_written += n;
+        byTable("user", n, t);
+        const o = mine();
+        o.rows += n;
+        o.by_table[t] = (o.by_table[t] ?? 0) + n;
+        if (t === "alarm") o.alarm_sets += 1;
+      }, true, () => (mine().statements += 1)),
+      env,
+    );
   }
   override async ingest(...a: Parameters<RealProfile["ingest"]>) {
     counters.profile_requests += 1;
@@ -68,9 +118,14 @@ export class UserProfile extends RealProfile {
   }
 }
 
+const itemRows = (n: number, t: string) => {
+  counters.items_rows_written += n;
+  byTable("items", n, t);
+};
+
 export class ItemStats extends RealItems {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(countingCtx(ctx, (n) => (counters.items_rows_written += n)), env);
+    super(countingCtx(ctx, itemRows, false), env);
   }
   override async apply(...a: Parameters<RealItems["apply"]>) {
     counters.items_requests += 1;
@@ -93,7 +148,7 @@ export class ItemStats extends RealItems {
 
 export class ItemTrends extends RealTrends {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(countingCtx(ctx, (n) => (counters.items_rows_written += n)), env);
+    super(countingCtx(ctx, itemRows, false), env);
   }
   override async apply(...a: Parameters<RealTrends["apply"]>) {
     counters.items_requests += 1;
@@ -121,8 +176,13 @@ async function benchRecommend(url: URL, env: Env): Promise<Response> {
 
 export class LakeLedger extends RealLedger {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    (this as unknown as { sql: SqlStorage }).sql = countingSql(ctx.storage.sql, (n) => (counters.ledger_rows_written += n));
+    super(
+      countingCtx(ctx, (n, t) => {
+        counters.ledger_rows_written += n;
+        byTable("ledger", n, t);
+      }, false),
+      env,
+    );
   }
   override async claim(...a: Parameters<RealLedger["claim"]>) {
     counters.ledger_requests += 1;
@@ -162,7 +222,7 @@ function countingEnv(env: Env): Env {
 
 /** The same worker, with the user's object answered in place: what the path costs without it. */
 function withoutObjects(env: Env): Env {
-  const stub = { ingest: async (_s: string, _id: string, records: unknown[]) => ({ accepted: records.length, duplicates: 0, duplicate_ids: [] }) };
+  const stub = { ingest: async (_s: string, _id: string, records: unknown[] | { events: unknown[] }) => ({ accepted: Array.isArray(records) ? records.length : records.events.length, duplicates: 0, duplicate_ids: [] }) };
   const PROFILES = { idFromName: (n: string) => n, get: () => stub };
   return new Proxy(env, { get: (t, p) => (p === "PROFILES" ? PROFILES : Reflect.get(t, p, t)) });
 }
@@ -171,6 +231,10 @@ const handler: ExportedHandler<Env> = {
   async fetch(req, env, ctx) {
     const url = new URL(req.url);
     if (url.pathname === "/__bench/objects") return Response.json(objectWrites);
+    if (url.pathname === "/__bench/object") {
+      const id = env.PROFILES.idFromName(`${url.searchParams.get("site")}:${url.searchParams.get("id")}`).toString();
+      return Response.json(perObject.get(id) ?? { rows: 0, statements: 0, alarm_sets: 0, by_table: {} });
+    }
     if (url.pathname.startsWith("/__bench/recommend/")) {
       counters.worker_requests += 1;
       return benchRecommend(url, env);
@@ -191,10 +255,27 @@ const handler: ExportedHandler<Env> = {
       counters.queue_messages += 1;
       // Billing counts each 64 KB of a message as one operation, for write, read and delete.
       counters.queue_ops += queueOps(new TextEncoder().encode(JSON.stringify(m.body)).byteLength);
-      counters.events_in_messages += (m.body as { records?: unknown[] }).records?.length ?? 0;
+      const records = (m.body as { records?: { type?: string }[] }).records ?? [];
+      counters.events_in_messages += records.length;
+      for (const r of records) if (r.type === "session_end" || r.type === "cart_abandoned") counters.timer_events_in_messages += 1;
     }
     return collector.queue!(batch, countingEnv(env), ctx);
   },
 };
-export { LakeManifest, PurgeLedger, SiteStats } from "../../worker/index";
+export class SiteStats extends RealStats {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(
+      countingCtx(ctx, (n, t) => {
+        counters.stats_rows_written += n;
+        byTable("stats", n, t);
+      }, false),
+      env,
+    );
+  }
+  override async add(...a: Parameters<RealStats["add"]>) {
+    counters.stats_requests += 1;
+    return super.add(...a);
+  }
+}
+export { LakeManifest, PurgeLedger } from "../../worker/index";
 export default handler;

@@ -3,11 +3,11 @@
  * cause a 5xx or an uncaught exception; every refusal is a 4xx JSON error naming the field;
  * valid events of a mixed batch are accepted and nothing of a rejected event is stored.
  */
-import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hostileValue, id, money, sku, validEvent } from "./arbitraries";
+import { onDisk } from "../object-state";
 
 const NOW = () => new Date().toISOString();
 
@@ -117,7 +117,7 @@ describe("fuzzing POST /v1/collect", () => {
         expect(answer.rejected.map((r: { index: number }) => r.index)).toEqual(items.map((_, i) => i).filter((i) => !validIdx.includes(i)));
         // Only the valid ids reached the user's object.
         const stub = env.PROFILES.get(env.PROFILES.idFromName(`demo:${body.anonymous_id}`));
-        const stored = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ id: string }>("SELECT id FROM seen").toArray().map((r) => r.id));
+        const stored = (await onDisk(stub)).seen;
         expect(stored.sort()).toEqual(validIdx.map((i) => (events[i] as { id: string }).id).sort());
         const profile = (await stub.getProfile())!;
         expect(Object.values(profile.counts).reduce((a, b) => a + b, 0)).toBe(validIdx.length);

@@ -4,7 +4,7 @@
  */
 import { isbot } from "isbot";
 import UAParser from "ua-parser-js";
-import { redactEmails, scrubUrl } from "./scrub";
+import { redactEmails, scrubbedHref, scrubParsed, scrubUrl } from "./scrub";
 import { clampToWindow, correctTs, parseTime, type CollectEvent, type Context, type Envelope, type Geo, type IdentityStatus, type PageInfo, type StoredRecord, type UserAgentInfo } from "../../schemas";
 
 export { correctTs };
@@ -33,16 +33,17 @@ export function geoFromCf(cf: unknown): Geo {
   };
 }
 
-const uaCache = new Map<string, UserAgentInfo>();
+/** Parsed user agents and isbot's verdict on them: both are pure functions of the string, and isbot's regex is the costliest step of a small beacon. */
+const uaCache = new Map<string, { info: UserAgentInfo; bot: boolean }>();
 const UA_CACHE_MAX = 512;
 
-export function parseUserAgent(ua: string | null): UserAgentInfo {
-  if (!ua) return { browser: null, version: null, os: null, device_type: "other" };
+function uaFacts(ua: string): { info: UserAgentInfo; bot: boolean } {
   const hit = uaCache.get(ua);
   if (hit) return hit;
+  const bot = isbot(ua);
   const r = new UAParser(ua.slice(0, 512)).getResult();
   const t = r.device.type;
-  const device_type: UserAgentInfo["device_type"] = isbot(ua)
+  const device_type: UserAgentInfo["device_type"] = bot
     ? "bot"
     : t === "mobile" || t === "wearable"
       ? "mobile"
@@ -58,14 +59,20 @@ export function parseUserAgent(ua: string | null): UserAgentInfo {
     device_type,
   };
   if (uaCache.size >= UA_CACHE_MAX) uaCache.delete(uaCache.keys().next().value!);
-  uaCache.set(ua, info);
-  return info;
+  const facts = { info, bot };
+  uaCache.set(ua, facts);
+  return facts;
+}
+
+export function parseUserAgent(ua: string | null): UserAgentInfo {
+  if (!ua) return { browser: null, version: null, os: null, device_type: "other" };
+  return uaFacts(ua).info;
 }
 
 /** isbot on the user agent, plus Cloudflare Bot Management's verdict when the zone has it. */
 export function detectBot(ua: string | null, cf: unknown, serverKey = false): boolean {
   if (!ua) return !serverKey; // a backend that names no user agent is not taken for a bot
-  if (isbot(ua)) return true;
+  if (uaFacts(ua).bot) return true;
   const bm = (cf as { botManagement?: { score?: unknown; verifiedBot?: unknown } } | undefined)?.botManagement;
   if (bm) {
     if (bm.verifiedBot === true) return true;
@@ -78,10 +85,18 @@ export function detectBot(ua: string | null, cf: unknown, serverKey = false): bo
 const UTM = ["source", "medium", "campaign", "term", "content"] as const;
 const CAMPAIGN_PARAMS = ["gclid", "gbraid", "wbraid", "dclid", "fbclid", "msclkid", "ttclid", "twclid", "li_fat_id", "utm_id", "ref"];
 
-export function pageInfo(url: string | null | undefined, referrer: string | null | undefined): PageInfo {
-  const u = safeUrl(url);
+export function pageInfo(url: string | null | undefined, referrer: string | null | undefined, scrubParams?: readonly string[]): PageInfo {
+  let u = safeUrl(url);
+  // Scrubbing (scrub.ts) on the same parsed URL: a URL is parsed once. Only when an e-mail
+  // address had to be cut out of its text is the result parsed again, as before.
+  if (u && scrubParams) {
+    scrubParsed(u, scrubParams);
+    const href = u.href;
+    const clean = scrubbedHref(u);
+    if (clean !== href) u = safeUrl(clean);
+  }
   const ref = safeUrl(referrer);
-  const q = u?.searchParams;
+  const q = u?.search ? u.searchParams : undefined;
   const utm = Object.fromEntries(UTM.map((k) => [k, str(q?.get(`utm_${k}`))])) as PageInfo["utm"];
   const campaign_params: Record<string, string> = {};
   for (const k of CAMPAIGN_PARAMS) {
@@ -140,7 +155,7 @@ export function enrichEvents(env: Envelope, events: readonly CollectEvent[], fac
   const received_at = new Date(facts.receivedMs).toISOString();
   const ctx: Context = env.context ?? {};
   const scrub = facts.scrubParams ?? [];
-  const beaconPage = pageInfo(ctx.page_url && scrubUrl(ctx.page_url, scrub), ctx.referrer);
+  const beaconPage = pageInfo(ctx.page_url, ctx.referrer, scrub);
   return events.map((e) => {
     const clientMs = parseTime(e.ts) ?? facts.receivedMs;
     const props = scrubProps(e.props as Record<string, unknown>, scrub);

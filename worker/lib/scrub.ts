@@ -12,9 +12,44 @@ export const SENSITIVE_PARAMS = [
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const EMAIL_ENCODED = /[A-Za-z0-9._%+-]+(?:%40|@)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/gi;
+const SENSITIVE = new Set(SENSITIVE_PARAMS);
 
+/** Text without "@" or "%40" holds no address: the regexes run only on text that may. */
 export function redactEmails(s: string): string {
+  if (!s.includes("@") && !s.includes("%40")) return s;
   return s.replace(EMAIL_ENCODED, "[email]").replace(EMAIL, "[email]");
+}
+
+/** Removes sensitive parameters, user info and token-bearing fragments in place; true when the URL changed. */
+export function scrubParsed(u: URL, extraParams: readonly string[] = []): boolean {
+  let changed = false;
+  if (u.search) {
+    const extra = extraParams.length ? new Set(extraParams.map((p) => p.toLowerCase())) : null;
+    for (const name of [...u.searchParams.keys()]) {
+      const k = name.toLowerCase();
+      if (SENSITIVE.has(k) || extra?.has(k)) {
+        u.searchParams.delete(name);
+        changed = true;
+      }
+    }
+  }
+  if (u.username || u.password) {
+    u.username = "";
+    u.password = "";
+    changed = true;
+  }
+  // Fragments often carry OAuth tokens (#access_token=...): keep only a plain route-like hash.
+  if (u.hash && /[=&]/.test(u.hash)) {
+    u.hash = "";
+    changed = true;
+  }
+  return changed;
+}
+
+/** A scrubbed URL's text: e-mail addresses redacted, also where the URL encoded them. */
+export function scrubbedHref(u: URL): string {
+  const out = redactEmails(u.href);
+  return out.includes("%5B") || out.includes("%5b") ? out.replace(/%5Bemail%5D/gi, "[email]") : out;
 }
 
 export function scrubUrl(raw: string, extraParams: readonly string[] = []): string {
@@ -24,11 +59,6 @@ export function scrubUrl(raw: string, extraParams: readonly string[] = []): stri
   } catch {
     return redactEmails(raw);
   }
-  const drop = new Set([...SENSITIVE_PARAMS, ...extraParams.map((p) => p.toLowerCase())]);
-  for (const name of [...u.searchParams.keys()]) if (drop.has(name.toLowerCase())) u.searchParams.delete(name);
-  u.username = "";
-  u.password = "";
-  // Fragments often carry OAuth tokens (#access_token=...): keep only a plain route-like hash.
-  if (u.hash && /[=&]/.test(u.hash)) u.hash = "";
-  return redactEmails(u.href).replace(/%5Bemail%5D/gi, "[email]");
+  scrubParsed(u, extraParams);
+  return scrubbedHref(u);
 }

@@ -35,7 +35,9 @@ export const requestLog: MiddlewareHandler<{ Bindings: Env }> = async (c, next) 
   let outcome: Outcome | undefined;
   if (ingest && (c.res.headers.get("content-type") ?? "").includes("json")) {
     try {
-      outcome = classify(status, await c.res.clone().json(), c.get("reason"));
+      // Routes hand their answer over (answers.ts); only an answer made elsewhere is read back.
+      const body = c.get("answer") ?? (await c.res.clone().json());
+      outcome = classify(status, body, c.get("reason"));
     } catch {
       outcome = classify(status, null, c.get("reason"));
     }

@@ -5,7 +5,7 @@ import { readLimitedText, parseJson } from "../lib/body";
 import { parseEnvelope } from "../lib/validate";
 import { ingestEnvelope } from "../ingest";
 import { keepRejected, rejectedRow } from "../rejections";
-import { refuse, unknownSite } from "../answers";
+import { answer, refuse, unknownSite } from "../answers";
 import { siteCors, withdrawOrigin } from "../middleware/cors";
 import { limitByIp, limitBySite, tooMany } from "../middleware/rate-limit";
 import { sites } from "../sites";
@@ -51,5 +51,5 @@ collect.post("/", async (c) => {
     const details = out.rejected.flatMap((r) => r.errors.map((e) => ({ path: `events[${r.index}].${e.path}`, message: e.message })));
     return refuse(c, 400, "invalid_event", "no valid events", details, { ...out });
   }
-  return c.json(out, 202);
+  return answer(c, { ...out }, 202);
 });

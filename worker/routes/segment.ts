@@ -18,7 +18,7 @@ import { parseJson } from "../lib/body";
 import { matchKey, writeKeyOf } from "../lib/keys";
 import { locationAsCf, mapMessage, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, SEGMENT_TYPES, translatePath, type SegmentType } from "../lib/segment";
 import { readSegmentBody } from "../lib/segment-body";
-import { refuse, type Reason } from "../answers";
+import { answer, refuse, type Reason } from "../answers";
 import type { FieldError } from "../lib/validate";
 import { SDK_REQUEST_HEADERS } from "../lib/sdk-cors";
 import { access } from "../access";
@@ -156,7 +156,7 @@ async function send(c: Context<{ Bindings: Env }>) {
     const details = rejected.flatMap((r) => r.errors.map((e) => ({ path: e.path === "(root)" ? prefix(r.index).slice(0, -1) || "(root)" : prefix(r.index) + e.path, message: e.message })));
     return fail(c, 400, "invalid_event", isBatch ? "no valid messages" : "invalid message", details, report);
   }
-  return c.json({ success: true, ...report }, 200);
+  return answer(c, { success: true, ...report }, 200);
 }
 
 function unauthorized(c: Context, message: string) {
