@@ -53,12 +53,23 @@ async function main() {
   const tag = Date.now().toString(36);
   const shm = existsSync("/dev/shm") ? mkdtempSync("/dev/shm/edge-collector-compare-") : undefined;
   const baseDir = unpack(base);
+  const cleanup = () => {
+    if (shm) rmSync(shm, { recursive: true, force: true });
+    rmSync(baseDir, { recursive: true, force: true });
+  };
   const vars = { SITES, SITE_SECRETS };
-  const sides: Side[] = [
-    { name: `base (${base})`, server: await startCollector({ vars, noRateLimits: true, storageDir: shm && join(shm, "base"), root: baseDir }), rows: [], results: {} },
-    { name: labelOf, server: await startCollector({ vars, noRateLimits: true, storageDir: shm && join(shm, "head") }), rows: [], results: {} },
-  ];
-  const ceiling = await startCeiling();
+  let sides: Side[];
+  let ceiling: Server;
+  try {
+    sides = [
+      { name: `base (${base})`, server: await startCollector({ vars, noRateLimits: true, storageDir: shm && join(shm, "base"), root: baseDir }), rows: [], results: {} },
+      { name: labelOf, server: await startCollector({ vars, noRateLimits: true, storageDir: shm && join(shm, "head") }), rows: [], results: {} },
+    ];
+    ceiling = await startCeiling();
+  } catch (e) {
+    cleanup(); // a build that fails leaves nothing behind
+    throw e;
+  }
   log(`load ${os.loadavg().map((x) => x.toFixed(1)).join("/")}; ${seconds} s phases`);
   try {
     const ceil10 = await runLoad({ url: ceiling.url, site: "bench", events: 10, users: DISTINCT_USERS, connections: 50, seconds, runId: `c-${tag}` });
@@ -103,8 +114,7 @@ async function main() {
     log(`wrote .bench-dist/compare-${tag}.json`);
   } finally {
     await Promise.allSettled([ceiling.stop(), ...sides.map((s) => s.server.stop())]);
-    if (shm) rmSync(shm, { recursive: true, force: true });
-    rmSync(baseDir, { recursive: true, force: true });
+    cleanup();
   }
   if (failures.length) {
     for (const f of failures) console.error(`[compare] ERROR ${f}`);

@@ -48,7 +48,10 @@ export interface Counters {
   queue_messages: number;
   /** 64 KB units of the delivered messages (one write, one read and one delete each). */
   queue_ops: number;
+  /** Distinct events delivered in queue messages (by id). */
   events_in_messages: number;
+  /** Events delivered again (a chunk re-sent, a message redelivered): paid, not counted twice above. */
+  events_delivered_again: number;
   /** Of those, events the objects made themselves (session_end, cart_abandoned). */
   timer_events_in_messages: number;
   r2_puts: number;
@@ -74,6 +77,7 @@ export const emptyCounters = (): Counters => ({
   queue_messages: 0,
   queue_ops: 0,
   events_in_messages: 0,
+  events_delivered_again: 0,
   timer_events_in_messages: 0,
   r2_puts: 0,
 });

@@ -143,7 +143,18 @@ function recsOptions(ceiling: Server, shm: string | undefined, started: Date): R
   return { seconds: SECONDS, connections: CONNECTIONS, ceiling, storageDir: shm, runId: `r-${started.getTime().toString(36)}`, log, onLog: (l) => (/error|failed/i.test(l) ? console.log(`[worker] ${l.slice(0, 300)}`) : undefined) };
 }
 
+/** `--report <results.json>`: docs/PERFORMANCE.md's generated block and the chart again from a run's results (no load). */
+function reportOnly(file: string): void {
+  const result = JSON.parse(readFileSync(file, "utf8")) as BenchResult;
+  const docPath = join(ROOT, "docs/PERFORMANCE.md");
+  writeFileSync(docPath, spliceGenerated(readFileSync(docPath, "utf8"), markdown(result)));
+  writeFileSync(join(ROOT, "docs/performance.svg"), svg(result));
+  log(`wrote docs/PERFORMANCE.md and docs/performance.svg from ${file}`);
+}
+
 async function main(): Promise<void> {
+  const reportArg = process.argv.indexOf("--report");
+  if (reportArg > 0) return reportOnly(process.argv[reportArg + 1]!);
   if (only?.size === 1 && only.has("recs")) return recsOnly();
   const started = new Date();
   const runTag = started.getTime().toString(36);

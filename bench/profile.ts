@@ -54,8 +54,27 @@ try {
     const key = `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber}`;
     self.set(key, (self.get(key) ?? 0) + dt);
   });
-  console.log(`${load.rps.toFixed(0)} req/s, p99 ${load.latency_ms.p99} ms; isolate CPU profile over ${(total / 1e6).toFixed(1)} s (.bench-dist/collector.cpuprofile):`);
-  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+  // Inclusive time: each sample counts once for every function on its stack (what a call costs with what it calls).
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const incl = new Map<string, number>();
+  profile.samples.forEach((s, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const seen = new Set<string>();
+    for (let id: number | undefined = s; id !== undefined; id = parent.get(id)) {
+      const n = byId.get(id)!;
+      const key = `${n.callFrame.functionName || "(anonymous)"}:${n.callFrame.lineNumber}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      incl.set(key, (incl.get(key) ?? 0) + dt);
+    }
+  });
+  const lines = [`${load.rps.toFixed(0)} req/s, p99 ${load.latency_ms.p99} ms; isolate CPU profile over ${(total / 1e6).toFixed(1)} s (.bench-dist/collector.cpuprofile), ${events} events/beacon, ${users} users. Self time:`];
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) lines.push(`${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+  lines.push("Inclusive time (function names of the minified bundle's source):");
+  for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, 40)) lines.push(`${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+  console.log(lines.join("\n"));
+  writeFileSync(".bench-dist/profile-summary.txt", lines.join("\n") + "\n");
 } finally {
   await col.stop();
   rmSync(dir, { recursive: true, force: true });

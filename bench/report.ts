@@ -20,7 +20,7 @@ export function markdown(r: BenchResult): string {
   L.push("");
   L.push("| key | target | measured | met |");
   L.push("|---|---|---|---|");
-  for (const [k, t] of Object.entries(r.targets)) L.push(`| \`${k}\` | ${t.target} | ${Number.isFinite(t.value) ? t.value : "not measured"}${t.detail ? ` (${t.detail})` : ""} | ${t.met ? "yes" : "**no**"} |`);
+  for (const [k, t] of Object.entries(r.targets)) L.push(`| \`${k}\` | ${t.target} | ${typeof t.value === "string" ? t.value : Number.isFinite(t.value) ? t.value : "not measured"}${t.detail ? ` (${t.detail})` : ""} | ${t.met ? "yes" : "**no**"} |`);
 
   if (r.mix) {
     const x = r.mix;
@@ -35,7 +35,7 @@ export function markdown(r: BenchResult): string {
     const q = x.load.mix?.requests ?? {};
     L.push(`| ${f(x.load.rps)} | ${f(x.load.events_per_s)} | ${f(x.load.latency_ms.p50)} | ${f(x.load.latency_ms.p99)} | ${f(q.new ?? 0)} / ${f(q.returning ?? 0)} / ${f(q.session ?? 0)} / ${f(q.server ?? 0)} | ${f(x.accepted_events)} | ${f(x.timer_events)} | **${f(x.rows_per_event, 2)}** | ${usd(x.cost.measured.with_storage_usd_per_million)} | ${usd(x.cost.naive.with_storage_usd_per_million)} | **${(x.cost.measured.with_storage_usd_per_million / x.cost.naive.with_storage_usd_per_million).toFixed(2)}** |`);
     L.push("");
-    L.push(`Rows written by table (user, ledger, metrics and item-statistics objects): ${tables(c.rows_by_table)} (user objects ran ${f(c.profile_statements)} SQL statements for ${f(c.profile_requests)} ingest calls, ${f(c.profile_alarms)} alarms).`);
+    L.push(`Rows written by table (user, ledger, metrics and item-statistics objects): ${tables(c.rows_by_table)} (user objects ran ${f(c.profile_statements)} SQL statements for ${f(c.profile_requests)} ingest calls, ${f(c.profile_alarms)} alarms; ${f(c.events_delivered_again ?? 0)} events delivered to the consumer a second time, paid but not counted as events).`);
     L.push("");
     L.push("| item | count | $ per million events |");
     L.push("|---|---:|---:|");

@@ -237,7 +237,6 @@ export class Outbox {
     this.lastFlushAt = startedMs;
     const pending = this.pending();
     let sent = 0;
-    const spilled = new Set(pending.filter((c) => c.spilled).map((c) => c.id));
     const bodies = decorate(pending.map((c) => ({ bytes: c.bytes, body: { v: 1, chunk: c.id, site, records: c.records } satisfies FlushChunk })));
     for (const group of splitBySize(bodies, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES)) {
       try {
@@ -246,9 +245,11 @@ export class Outbox {
         return this.retryLater(sent, (e as Error).message);
       }
       // A crash before the row's next write makes the object send these again, same ids.
+      // A chunk may have moved to a buffer row while it was on its way (spill): delete it there too.
+      const rows = this.state.hasTable("buffer");
       for (const { body } of group) {
         this.sent.add(body.chunk);
-        if (spilled.has(body.chunk)) this.state.sql.exec("DELETE FROM buffer WHERE chunk = ?", body.chunk);
+        if (rows) this.state.sql.exec("DELETE FROM buffer WHERE chunk = ?", body.chunk);
       }
       sent += group.reduce((n, c) => n + c.body.records.length, 0);
     }

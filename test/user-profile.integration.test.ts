@@ -115,6 +115,34 @@ describe("UserProfile Durable Object", () => {
     await q.release();
   });
 
+  it("moves chunks to buffer rows when the row would grow past its bound, and sends each chunk once", async () => {
+    const { name, stub } = stubFor();
+    const q = await wrapQueue(stub, uid("q"), { hold: true });
+    const first = record();
+    await stub.ingest("demo", name, [first]);
+    await eventually(async () => (await q.held()) === 1, { what: "the first send in flight", ms: 10_000 });
+    // ~600 KB waiting while the queue does not answer: more than the row may hold (256 KB).
+    const all = [first];
+    for (let b = 0; b < 10; b++) {
+      const recs = Array.from({ length: 50 }, () => record({ props: { path: "/".padEnd(600, "x") } }));
+      all.push(...recs);
+      await stub.ingest("demo", name, recs);
+    }
+    const d = await onDisk(stub);
+    expect(d.tables).toContain("buffer");
+    expect(d.chunks.flatMap((c) => c.records).length).toBe(all.length);
+    expect(JSON.stringify(d.doc).length).toBeLessThan(400_000);
+    await q.release();
+    await eventually(async () => {
+      await runDurableObjectAlarm(stub);
+      return (await stub.bufferState()).buffered === 0;
+    }, { what: "everything sent", ms: 20_000, every: 200 });
+    const sent = await q.sent();
+    expect(new Set(sent.map((x) => x.chunk)).size).toBe(sent.length); // no chunk twice
+    expect(sent.flatMap((x) => x.ids).sort()).toEqual(all.map((r) => r.id).sort());
+    expect((await onDisk(stub)).chunks).toEqual([]);
+  });
+
   it("keeps the chunks when the queue refuses, backs off, and sends everything once it recovers", async () => {
     const { name, stub } = stubFor();
     await wrapQueue(stub, uid("q"), { fail: 2 });

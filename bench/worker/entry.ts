@@ -14,6 +14,8 @@ import { recommend } from "../../worker/recs/recommend";
 import { emptyCounters, queueOps, tableOf, type Counters } from "../cost";
 
 let counters: Counters = emptyCounters();
+/** Every event id delivered to the consumer in this isolate (bench runs are bounded). */
+const deliveredIds = new Set<string>();
 /** Per user object (by id): what it wrote, for bench/rows.ts (exact, whatever else runs meanwhile). */
 type ObjectRows = { rows: number; statements: number; alarm_sets: number; by_table: Record<string, number> };
 const perObject = new Map<string, ObjectRows>();
@@ -256,8 +258,17 @@ const handler: ExportedHandler<Env> = {
       // Billing counts each 64 KB of a message as one operation, for write, read and delete.
       counters.queue_ops += queueOps(new TextEncoder().encode(JSON.stringify(m.body)).byteLength);
       const records = (m.body as { records?: { type?: string }[] }).records ?? [];
-      counters.events_in_messages += records.length;
-      for (const r of records) if (r.type === "session_end" || r.type === "cart_abandoned") counters.timer_events_in_messages += 1;
+      // Events are counted once by id: a chunk sent again (after a restart, or a redelivered
+      // message) is a cost of its message, not more events.
+      for (const r of records as { id?: string; type?: string }[]) {
+        if (r.id !== undefined && deliveredIds.has(r.id)) {
+          counters.events_delivered_again += 1;
+          continue;
+        }
+        if (r.id !== undefined) deliveredIds.add(r.id);
+        counters.events_in_messages += 1;
+        if (r.type === "session_end" || r.type === "cart_abandoned") counters.timer_events_in_messages += 1;
+      }
     }
     return collector.queue!(batch, countingEnv(env), ctx);
   },
