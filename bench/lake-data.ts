@@ -4,17 +4,9 @@
  * geo and user agents as the collector enriches them. Ids are UUIDs, as browsers make them.
  */
 import type { EventType, StoredRecord } from "../schemas";
+import { mulberry32 } from "../worker/lib/random";
 
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 const MIX: [EventType, number][] = [
   ["page_view", 30], ["product_view", 22], ["product_click", 10], ["scroll_depth", 12], ["engagement", 6], ["add_to_cart", 5],

@@ -4,6 +4,10 @@
  * shoppers with favourite categories and brands whose sessions move between similar
  * products, complements, popular products and noise. See docs/RECOMMENDATIONS.md.
  */
+import { mulberry32 } from "../../worker/lib/random";
+
+/** The simulation's seeded generator. */
+export const rng = mulberry32;
 
 export interface Product {
   id: string;
@@ -46,17 +50,6 @@ export const SIM = {
   meanLength: 7,
 } as const;
 
-/** mulberry32: small, fast, good enough for a simulation. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick(weights: readonly number[], r: () => number): number {
   const total = weights.reduce((a, b) => a + b, 0);

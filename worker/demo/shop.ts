@@ -7,6 +7,7 @@
  * Event ids are fixed: seeding again (another isolate, a restart) only makes duplicates.
  */
 import type { Envelope } from "../../schemas";
+import { mulberry32 as rng } from "../lib/random";
 
 export interface DemoProduct {
   id: string;
@@ -65,17 +66,6 @@ export function catalogItems(origin: string) {
   return PRODUCTS.map((p) => ({ product_id: p.id, title: p.name, url: `${origin}/demo/p/${p.id}`, price: p.price, currency: CURRENCY, category: p.category, brand: p.brand, available: true }));
 }
 
-/** A small deterministic generator (mulberry32), so every seeding sends the same events. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * One envelope per simulated shopper: a session of product views within one mission (4 or 5
