@@ -2,7 +2,9 @@
  * `npm run bench:compare -- --base <git ref> [--label "what changed"] [--seconds 5]`: the
  * collector built from a git ref (the baseline) and from the working tree, side by side in
  * one run on the same machine, phase by phase alternately: what one beacon writes, the
- * realistic mix, 10-event beacons over hot and distinct users, and the floor. For recording
+ * realistic mix, 10-event beacons over hot and distinct users, and the floor; with
+ * `--only recs`, GET /v1/recommendations at 1, 10 and 50 connections (`--repeat` rounds, the
+ * order of the builds alternating, the ceiling at the same connections each round). For recording
  * a change's effect against its baseline measured in the same run (docs/PERFORMANCE.md).
  * Both builds run bench/worker/entry.ts of the working tree (the counters), around their own
  * worker/ and durable-objects/.
@@ -12,6 +14,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeF
 import os from "node:os";
 import { join } from "node:path";
 import { DISTINCT_USERS, fixedPhase, floorPhases, HOT_USERS, mixPhase, SITE_SECRETS, SITES, type RunOptions } from "./phases";
+import { readLoad, readPhase, seedReads, type ReadRpcs } from "./recs-read";
 import { rowsProbe, type RowsProbe } from "./rows";
 import { runLoad } from "./runner";
 import { ROOT, startCeiling, startCollector, type Server } from "./servers";
@@ -26,6 +29,11 @@ const seconds = Number(arg("seconds", "5"));
 const only = new Set(arg("only", "rows,mix,phases").split(","));
 /** Runs the working tree's phase first (to see whether going second costs either build). */
 const headFirst = process.argv.includes("--head-first");
+const repeat = Number(arg("repeat", "3"));
+/** Variables for the working tree's collector only, e.g. `--head-vars '{"BENCH_STAGE":"no_log"}'` (diagnostics). */
+const headVars = JSON.parse(arg("head-vars", "{}")) as Record<string, string>;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+type ReadRound = { rps: number; p50: number; p99: number; rpcs: ReadRpcs };
 const log = (s: string) => console.log(`[compare] ${s}`);
 
 /** The source tree of a git ref, with this checkout's node_modules, generated files and bench entry. */
@@ -45,6 +53,8 @@ interface Side {
   rows: RowsProbe[];
   results: Record<string, { rps: number; p50: number; p99: number; rows_per_event: number; usd: number; naive_usd: number }>;
   mix?: unknown;
+  /** GET /v1/recommendations by connections: one entry per round. */
+  recs: Record<number, ReadRound[]>;
 }
 
 async function main() {
@@ -62,8 +72,8 @@ async function main() {
   let ceiling: Server;
   try {
     sides = [
-      { name: `base (${base})`, server: await startCollector({ vars, noRateLimits: true, storageDir: shm && join(shm, "base"), root: baseDir }), rows: [], results: {} },
-      { name: labelOf, server: await startCollector({ vars, noRateLimits: true, storageDir: shm && join(shm, "head") }), rows: [], results: {} },
+      { name: `base (${base})`, server: await startCollector({ vars, noRateLimits: true, storageDir: shm && join(shm, "base"), root: baseDir }), rows: [], results: {}, recs: {} },
+      { name: labelOf, server: await startCollector({ vars: { ...vars, ...headVars }, noRateLimits: true, storageDir: shm && join(shm, "head") }), rows: [], results: {}, recs: {} },
     ];
     ceiling = await startCeiling();
   } catch (e) {
@@ -91,6 +101,22 @@ async function main() {
         }
       }
     }
+    const ceilRecs: Record<number, ReadRound[]> = {};
+    if (only.has("recs")) {
+      for (const s of sides) await seedReads(s.server, `${tag}-${s === sides[0] ? "b" : "h"}`, (l) => log(`${s.name}: ${l}`));
+      for (const n of [1, 10, 50]) {
+        for (let i = 0; i < repeat; i++) {
+          const c = await readLoad(ceiling.url, n, seconds, `rc-${tag}-${n}-${i}`);
+          (ceilRecs[n] ??= []).push({ rps: c.rps, p50: c.latency_ms.p50, p99: c.latency_ms.p99, rpcs: { user: 0, item_reads: 0, trend_reads: 0 } });
+          for (const s of i % 2 === (headFirst ? 0 : 1) ? [...sides].reverse() : sides) {
+            const r = await readPhase(s.server, n, seconds, `r-${tag}-${s === sides[0] ? "b" : "h"}-${n}-${i}`);
+            if (r.load.non2xx || r.load.errors) failures.push(`${s.name}, recommendations at ${n} connections: ${r.load.non2xx} non-2xx, ${r.load.errors} errors`);
+            (s.recs[n] ??= []).push({ rps: r.load.rps, p50: r.load.latency_ms.p50, p99: r.load.latency_ms.p99, rpcs: r.rpcs });
+            log(`${s.name}: recommendations, ${n} connections, round ${i + 1}: ${r.load.rps.toFixed(0)} req/s, p50 ${r.load.latency_ms.p50} ms, p99 ${r.load.latency_ms.p99} ms (ceiling ${c.rps.toFixed(0)} req/s, p99 ${c.latency_ms.p99} ms); ${r.rpcs.item_reads} item reads per request`);
+          }
+        }
+      }
+    }
     const fl = (users: number) => floor.find((f) => f.users === users)?.load;
     const L: string[] = [];
     L.push(`Compared ${new Date().toISOString()}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}, ${seconds} s phases; floor: ${fl(HOT_USERS)?.rps.toFixed(0) ?? "–"} req/s hot, ${fl(DISTINCT_USERS)?.rps.toFixed(0) ?? "–"} req/s 100k users.`);
@@ -107,10 +133,25 @@ async function main() {
       };
       L.push(`| ${s.name} | ${m ? m.rows_per_event.toFixed(2) : "–"} | ${m ? `$${m.usd.toFixed(2)} ($${m.naive_usd.toFixed(2)})` : "–"} | ${r3("new")} | ${r3("warm")} | ${ph(HOT_USERS)} | ${ph(DISTINCT_USERS)} |`);
     }
+    if (only.has("recs")) {
+      L.push("");
+      L.push(`GET /v1/recommendations, medians of ${repeat} rounds (req/s, p50 / p99 ms; RPCs per request: user, item, trend):`);
+      L.push("");
+      L.push("| build | 1 connection | 10 connections | 50 connections |");
+      L.push("|---|---:|---:|---:|");
+      const cell = (rounds: ReadRound[] | undefined, rpcs = true) => {
+        if (!rounds?.length) return "–";
+        const m = (k: "rps" | "p50" | "p99") => median(rounds.map((r) => r[k]));
+        const r = (k: keyof ReadRpcs) => median(rounds.map((x) => x.rpcs[k])).toFixed(2);
+        return `${m("rps").toFixed(0)} req/s, ${m("p50")} / ${m("p99")} ms${rpcs ? `; ${r("user")}, ${r("item_reads")}, ${r("trend_reads")}` : ""}`;
+      };
+      L.push(`| empty worker (ceiling) | ${[1, 10, 50].map((n) => cell(ceilRecs[n], false)).join(" | ")} |`);
+      for (const s of sides) L.push(`| ${s.name} | ${[1, 10, 50].map((n) => cell(s.recs[n])).join(" | ")} |`);
+    }
     const md = L.join("\n");
     console.log(`\n${md}\n`);
     mkdirSync(join(ROOT, ".bench-dist"), { recursive: true });
-    writeFileSync(join(ROOT, `.bench-dist/compare-${tag}.json`), JSON.stringify({ base, label: labelOf, seconds, loadavg: os.loadavg(), floor, sides: sides.map((s) => ({ name: s.name, rows: s.rows, results: s.results, mix: s.mix })), markdown: md, failures }, null, 2));
+    writeFileSync(join(ROOT, `.bench-dist/compare-${tag}.json`), JSON.stringify({ base, label: labelOf, seconds, loadavg: os.loadavg(), floor, sides: sides.map((s) => ({ name: s.name, rows: s.rows, results: s.results, mix: s.mix, recs: s.recs })), ceiling_recs: ceilRecs, markdown: md, failures }, null, 2));
     log(`wrote .bench-dist/compare-${tag}.json`);
   } finally {
     await Promise.allSettled([ceiling.stop(), ...sides.map((s) => s.server.stop())]);

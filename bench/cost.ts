@@ -44,6 +44,9 @@ export interface Counters {
   rows_by_table: Record<string, number>;
   /** RPC calls to ItemStats shards and ItemTrends (site-wide item statistics, catalogue). */
   items_requests: number;
+  /** Of those, reads by recommendations: ItemStats.read and ItemTrends.lists (the per-isolate cache's misses). */
+  item_reads: number;
+  trend_reads: number;
   items_rows_written: number;
   queue_messages: number;
   /** 64 KB units of the delivered messages (one write, one read and one delete each). */
@@ -73,6 +76,8 @@ export const emptyCounters = (): Counters => ({
   stats_rows_written: 0,
   rows_by_table: {},
   items_requests: 0,
+  item_reads: 0,
+  trend_reads: 0,
   items_rows_written: 0,
   queue_messages: 0,
   queue_ops: 0,

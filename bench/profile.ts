@@ -5,6 +5,8 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { beacon } from "./bodies";
+import { diffCounters } from "./cost";
+import { readCounters } from "./drain";
 import { runLoad } from "./runner";
 import { startCollector } from "./servers";
 
@@ -12,11 +14,14 @@ interface Node { id: number; callFrame: { functionName: string; url: string; lin
 interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
 
 // `npm run bench:profile -- recs`: GET /v1/recommendations of 300 seeded users instead of beacons.
+// `--stage <name>`: BENCH_STAGE of bench/worker/entry.ts (diagnostics: no_do, no_log).
 const recs = process.argv[2] === "recs";
+const stageArg = process.argv.indexOf("--stage");
+const stage = stageArg > 0 ? process.argv[stageArg + 1]! : undefined;
 const events = recs ? 10 : Number(process.argv[2] ?? 10);
 const users = recs ? 300 : Number(process.argv[3] ?? 100_000);
 const dir = mkdtempSync("/dev/shm/edge-collector-profile-");
-const col = await startCollector({ vars: { SITES: JSON.stringify({ bench: { origins: [] } }) }, noRateLimits: true, storageDir: dir, inspector: true });
+const col = await startCollector({ vars: { SITES: JSON.stringify({ bench: { origins: [] } }), ...(stage ? { BENCH_STAGE: stage } : {}) }, noRateLimits: true, storageDir: dir, inspector: true });
 try {
   const base = await col.mf.getInspectorURL();
   const targets = (await (await fetch(`http://${base.host}/json`)).json()) as { id: string; title: string; webSocketDebuggerUrl: string }[];
@@ -40,9 +45,12 @@ try {
   const auth = "Bearer bench-admin-token";
   await runLoad({ url: col.url, site: "bench", events, users, connections: 50, seconds: 2, runId: `warm-${Date.now()}`, kind, auth });
   await send("Profiler.start");
+  const before = await readCounters(col.url);
   const load = await runLoad({ url: col.url, site: "bench", events, users, connections: 50, seconds: 6, runId: `prof-${Date.now()}`, kind, auth });
   const { profile } = (await send("Profiler.stop")) as { profile: Profile };
   ws.close();
+  const used = diffCounters(await readCounters(col.url), before);
+  const per = (n: number) => (n / Math.max(1, load.ok)).toFixed(3);
   writeFileSync(".bench-dist/collector.cpuprofile", JSON.stringify(profile));
   const self = new Map<string, number>();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -69,7 +77,7 @@ try {
       incl.set(key, (incl.get(key) ?? 0) + dt);
     }
   });
-  const lines = [`${load.rps.toFixed(0)} req/s, p99 ${load.latency_ms.p99} ms; isolate CPU profile over ${(total / 1e6).toFixed(1)} s (.bench-dist/collector.cpuprofile), ${events} events/beacon, ${users} users. Self time:`];
+  const lines = [`${load.rps.toFixed(0)} req/s, p99 ${load.latency_ms.p99} ms; isolate CPU profile over ${(total / 1e6).toFixed(1)} s (.bench-dist/collector.cpuprofile), ${recs ? "recommendations" : `${events} events/beacon`}, ${users} users${stage ? `, BENCH_STAGE=${stage}` : ""}; per request: ${per(used.profile_reads + used.profile_requests)} user-object RPCs, ${per(used.item_reads)} ItemStats reads, ${per(used.trend_reads)} ItemTrends reads. Self time:`];
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) lines.push(`${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
   lines.push("Inclusive time (function names of the minified bundle's source):");
   for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, 40)) lines.push(`${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);

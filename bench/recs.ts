@@ -8,15 +8,16 @@
  *    write RPCs per item object and per second (the busiest object's rate);
  *  - GET /v1/recommendations at the same connections against 1,000 users with profiles
  *    (half with a context product), next to the 204 ceiling with the same requests;
- *    p50/p99, ratio to the ceiling, cost per million requests.
+ *    p50/p99, ratio to the ceiling, cost per million requests, RPCs per request;
+ *  - the same reads at 1 and 10 connections, each next to the ceiling at those connections:
+ *    the service time a page sees without queueing, and how it grows with load (bench/recs-read.ts).
  */
-import { diffCounters, measuredCost, readCost, type CostBreakdown } from "./cost";
+import { measuredCost, readCost, type CostBreakdown, type Counters } from "./cost";
 import { counters, drainBeacons as drain } from "./drain";
 import type { LoadResult } from "./load";
 import { runLoad } from "./runner";
 import { ADMIN_TOKEN, startCollector, type Server } from "./servers";
-import { beacon } from "./bodies";
-import { ratio } from "./stats";
+import { readPoint, seedReads, SWEEP_CONNECTIONS, READ_USERS, type ReadPoint, type ReadRpcs } from "./recs-read";
 
 export interface IngestRun {
   stats: "on" | "off";
@@ -32,7 +33,9 @@ export interface RecsBenchResult {
   ingest: IngestRun[];
   /** Mean req/s of each side, and the median over pairs of (on / off - 1). */
   ingest_rps: { on: number; off: number; change: number; pairs: number[] };
-  read: { users: number; load: LoadResult; ceiling: LoadResult; ratio_rps: number; ratio_p99: number; cost: CostBreakdown; strategies: Record<string, number> };
+  read: { users: number; load: LoadResult; ceiling: LoadResult; ratio_rps: number; ratio_p99: number; cost: CostBreakdown; strategies: Record<string, number>; rpcs?: ReadRpcs };
+  /** The same reads at 1, 10 and the run's connections, each next to the ceiling at those connections. */
+  read_sweep?: ReadPoint[];
   targets: Record<string, { target: string; value: string; met: boolean }>;
 }
 
@@ -47,7 +50,6 @@ export interface RecsBenchOptions {
 }
 
 const SITES = JSON.stringify({ bench: { origins: [] } });
-const READ_USERS = 1000;
 
 async function objects(c: Server): Promise<Record<string, number>> {
   return (await (await fetch(`${c.url}/__bench/objects`)).json()) as Record<string, number>;
@@ -71,25 +73,6 @@ async function ingestRun(c: Server, stats: "on" | "off", o: RecsBenchOptions, i:
   return run;
 }
 
-async function seed(c: Server, o: RecsBenchOptions): Promise<void> {
-  o.log(`seeding ${READ_USERS} users with a 10-event beacon each, and a catalogue of 500 products`);
-  const items = Array.from({ length: 500 }, (_, i) => ({ product_id: `sku-${i}`, title: `Product ${i}`, url: `https://shop.example/p/sku-${i}`, price: 10 + (i % 90), currency: "EUR", category: ["shoes", "bags", "shirts", "jackets", "hats", "socks", "watches", "belts"][i % 8], available: i % 50 !== 0 }));
-  const res = await fetch(`${c.url}/v1/catalog/bench`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ items }) });
-  if (res.status !== 200) throw new Error(`catalogue: ${res.status}`);
-  const before = await counters(c);
-  let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < READ_USERS) {
-      const n = next++;
-      const body = beacon({ site: "bench", user: `u-${n}`, events: 10, prefix: `${o.runId}-seed-${n}`, offset: (n * 37) % 500 });
-      const r = await fetch(`${c.url}/v1/collect`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify(body) });
-      if (r.status !== 202) throw new Error(`seed: ${r.status}`);
-    }
-  }));
-  await drain(c, before, 10, 120_000);
-  await new Promise((r) => setTimeout(r, 3500)); // the per-isolate cache of item statistics
-}
-
 export async function recsPhases(o: RecsBenchOptions): Promise<RecsBenchResult> {
   const on = await startCollector({ vars: { SITES, ITEM_STATS: "on" }, noRateLimits: true, storageDir: o.storageDir && `${o.storageDir}/on`, onLog: o.onLog });
   const off = await startCollector({ vars: { SITES, ITEM_STATS: "off" }, noRateLimits: true, storageDir: o.storageDir && `${o.storageDir}/off`, onLog: o.onLog });
@@ -107,28 +90,31 @@ export async function recsPhases(o: RecsBenchOptions): Promise<RecsBenchResult> 
     const ingest_rps = { on: mean("on"), off: mean("off"), change, pairs };
     o.log(`ingest req/s, statistics on vs off: ${ingest_rps.on.toFixed(0)} vs ${ingest_rps.off.toFixed(0)}; per pair ${pairs.map((x) => `${(x * 100).toFixed(1)}%`).join(", ")}; median ${(change * 100).toFixed(1)}%`);
 
-    await seed(on, o);
-    const phase = { site: "bench", events: 0, users: READ_USERS, connections: o.connections, seconds: o.seconds, kind: "recommendations" as const, auth: `Bearer ${ADMIN_TOKEN}` };
-    o.log("ceiling, the same GET requests");
-    const ceiling = await runLoad({ ...phase, url: o.ceiling.url, runId: `${o.runId}-recs-ceiling` });
-    o.log(`  ${ceiling.rps.toFixed(0)} req/s, p50 ${ceiling.latency_ms.p50} ms, p99 ${ceiling.latency_ms.p99} ms`);
-    o.log(`GET /v1/recommendations, ${READ_USERS} users with profiles, half with a context product`);
-    const before = await counters(on);
-    const load = await runLoad({ ...phase, url: on.url, runId: `${o.runId}-recs` });
-    const used = diffCounters(await counters(on), before);
+    await seedReads(on, o.runId, o.log);
+    o.log(`GET /v1/recommendations, ${READ_USERS} users with profiles, half with a context product; each next to the ceiling at the same connections`);
+    const sweep: ReadPoint[] = [];
+    let last: { point: ReadPoint; used: Counters } | undefined;
+    for (const n of [...SWEEP_CONNECTIONS.filter((x) => x < o.connections), o.connections]) {
+      const { used, ...point } = await readPoint(on, o.ceiling, n, o.seconds, `${o.runId}-recs`, o.log);
+      sweep.push(point);
+      if (n === o.connections) last = { point, used };
+    }
+    const { point, used } = last!;
+    const { load, ceiling } = point;
     const strategies: Record<string, number> = {};
     for (let i = 0; i < 20; i++) {
       const r = (await (await fetch(`${on.url}/v1/recommendations/bench/u-${i * 37}?limit=10`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { strategy: string };
       strategies[r.strategy] = (strategies[r.strategy] ?? 0) + 1;
     }
-    const read = { users: READ_USERS, load, ceiling, ratio_rps: ratio(load.rps, ceiling.rps), ratio_p99: load.latency_ms.p99 / Math.max(1, ceiling.latency_ms.p99), cost: readCost(used, load.ok), strategies };
-    o.log(`  ${load.rps.toFixed(0)} req/s (${(read.ratio_rps * 100).toFixed(0)}% of the ceiling), p50 ${load.latency_ms.p50} ms, p99 ${load.latency_ms.p99} ms; $${read.cost.with_storage_usd_per_million.toFixed(3)}/M requests; ${(used.items_requests / Math.max(1, load.ok)).toFixed(2)} item-object reads per request`);
+    const read = { users: READ_USERS, load, ceiling, ratio_rps: point.ratio_rps, ratio_p99: load.latency_ms.p99 / Math.max(1, ceiling.latency_ms.p99), cost: readCost(used, load.ok), strategies, rpcs: point.rpcs };
+    o.log(`  at ${o.connections} connections: $${read.cost.with_storage_usd_per_million.toFixed(3)}/M requests`);
     const onRuns = ingest.filter((r) => r.stats === "on");
     const busiest = Math.max(...onRuns.map((r) => r.busiest_object?.per_s ?? 0));
     return {
       ingest,
       ingest_rps,
       read,
+      read_sweep: sweep,
       targets: {
         recs_p99: { target: "GET /v1/recommendations p99 <= 25 ms (50 connections, tmpfs)", value: `${load.latency_ms.p99} ms (ceiling ${ceiling.latency_ms.p99} ms)`, met: load.latency_ms.p99 <= 25 },
         stats_ingest: { target: "ingest req/s with statistics on < 10% lower than off", value: `${(ingest_rps.change * 100).toFixed(1)}%`, met: ingest_rps.change > -0.1 },

@@ -142,6 +142,14 @@ export function recsMarkdown(x: NonNullable<BenchResult["recommendations"]>): st
   const rd = x.read;
   L.push(`| GET /v1/recommendations (${f(rd.users)} users) | ${f(rd.load.rps)} | ${f(rd.load.latency_ms.p50)} | ${f(rd.load.latency_ms.p99)} | ${pct(rd.ratio_rps)} (ceiling p99 ${f(rd.ceiling.latency_ms.p99)} ms) | ${usd(rd.cost.with_storage_usd_per_million)} per M requests |`);
   L.push("");
+  if (x.read_sweep?.length) {
+    L.push("GET /v1/recommendations by connections, each next to the empty worker at the same connections (1 connection: the service time a page sees without queueing):");
+    L.push("");
+    L.push("| connections | req/s | p50 ms | p99 ms | ceiling req/s | ceiling p50 ms | ceiling p99 ms | req/s vs ceiling | RPCs per request: user, item, trend |");
+    L.push("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    for (const p of x.read_sweep) L.push(`| ${p.connections} | ${f(p.load.rps)} | ${f(p.load.latency_ms.p50)} | ${f(p.load.latency_ms.p99)} | ${f(p.ceiling.rps)} | ${f(p.ceiling.latency_ms.p50)} | ${f(p.ceiling.latency_ms.p99)} | ${pct(p.ratio_rps)} | ${f(p.rpcs.user, 2)}, ${f(p.rpcs.item_reads, 2)}, ${f(p.rpcs.trend_reads, 2)} |`);
+    L.push("");
+  }
   L.push(`Ingest with statistics on vs off: ${(x.ingest_rps.change * 100).toFixed(1)}% req/s (median of three alternating pairs: ${x.ingest_rps.pairs.map((p) => `${(p * 100).toFixed(1)}%`).join(", ")}).`);
   return L;
 }

@@ -136,6 +136,7 @@ export class ItemStats extends RealItems {
   }
   override async read(...a: Parameters<RealItems["read"]>) {
     counters.items_requests += 1;
+    counters.item_reads += 1;
     return super.read(...a);
   }
   override async upsertCatalog(...a: Parameters<RealItems["upsertCatalog"]>) {
@@ -159,6 +160,7 @@ export class ItemTrends extends RealTrends {
   }
   override async lists(...a: Parameters<RealTrends["lists"]>) {
     counters.items_requests += 1;
+    counters.trend_reads += 1;
     return super.lists(...a);
   }
 }
@@ -229,6 +231,8 @@ function withoutObjects(env: Env): Env {
   return new Proxy(env, { get: (t, p) => (p === "PROFILES" ? PROFILES : Reflect.get(t, p, t)) });
 }
 
+const noLog = () => {};
+
 const handler: ExportedHandler<Env> = {
   async fetch(req, env, ctx) {
     const url = new URL(req.url);
@@ -247,8 +251,11 @@ const handler: ExportedHandler<Env> = {
     }
     counters.worker_requests += 1;
     // Stage isolation (diagnostics only, never in the reported phases unless named so):
-    // BENCH_STAGE=no_do answers the ingest RPC without reaching a Durable Object.
-    const e = (env as Env & { BENCH_STAGE?: string }).BENCH_STAGE === "no_do" ? withoutObjects(env) : env;
+    // BENCH_STAGE=no_do answers the ingest RPC without reaching a Durable Object; no_log drops
+    // the worker's console lines (what local structured logging costs the isolate).
+    const stage = (env as Env & { BENCH_STAGE?: string }).BENCH_STAGE;
+    if (stage === "no_log" && console.log !== noLog) console.log = noLog;
+    const e = stage === "no_do" ? withoutObjects(env) : env;
     return collector.fetch!(req as Parameters<NonNullable<typeof collector.fetch>>[0], e, ctx);
   },
   async queue(batch, env, ctx) {
