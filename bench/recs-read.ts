@@ -5,6 +5,7 @@
  * connections next to the 204 ceiling at the same connections, with what the requests cost
  * in Durable Object RPCs (the per-isolate cache's misses are item and trend reads).
  */
+import { ITEM_CACHE } from "../worker/recs/cache";
 import { beacon } from "./bodies";
 import { diffCounters, type Counters } from "./cost";
 import { counters, drainBeacons as drain } from "./drain";
@@ -56,7 +57,7 @@ export async function seedReads(c: Server, runId: string, log: (s: string) => vo
     }
   }));
   await drain(c, before, 10, 120_000);
-  await new Promise((r) => setTimeout(r, 6500)); // older than the per-isolate cache's longest age
+  await new Promise((r) => setTimeout(r, ITEM_CACHE.maxAgeMs + 1500)); // older than the per-isolate cache's longest age
 }
 
 /** GET /v1/recommendations of the seeded people, half with a context product, at `connections`. */

@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
+import { ITEM_CACHE } from "../../worker/recs/cache";
 import type { Counters } from "../cost";
 import { ROOT, startCollector, type Server } from "../servers";
 import { Popularity, rankOf, score, type Score } from "./metrics";
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
     });
     log(`  ${events} events in ${((Date.now() - t) / 1000).toFixed(1)} s; waiting for the queue consumer`);
     await drain(c, events);
-    await new Promise((res) => setTimeout(res, 3500)); // the per-isolate cache of item statistics
+    await new Promise((res) => setTimeout(res, ITEM_CACHE.maxAgeMs + 500)); // the per-isolate cache of item statistics
 
     // Test: one step at a time; after each view, every variant predicts the next view.
     const ranks: Record<Variant | "global popularity" | "category popularity", number[]> = {

@@ -15,7 +15,7 @@ import { access, visitorDenied, visitorView } from "../access";
 import { refuse, unknownSite } from "../answers";
 import { liveStream, SSE_HEADERS } from "../recs/live";
 import { parseRecQuery } from "../recs/query";
-import { recommend, recommendFor, type Recommendations } from "../recs/recommend";
+import { recommend, recommendFor, waitUntilOf, type Recommendations } from "../recs/recommend";
 import { sites } from "../sites";
 
 export const recommendationStream = new Hono<{ Bindings: Env }>();
@@ -31,7 +31,8 @@ recommendationStream.get("/:site/:id/stream", access("recommendations.read"), as
   // read an anonymous id (also one merged into a user since), not a user id.
   const visitor = c.get("principal")?.kind === "visitor";
   const view = (r: Recommendations) => (visitor ? (visitorView({ ...r }) as unknown as Recommendations) : r);
-  const first = await recommendFor(c.env, site, id, q.value);
+  const waitUntil = waitUntilOf(c);
+  const first = await recommendFor(c.env, site, id, q.value, undefined, waitUntil);
   const denied = visitorDenied(c, first.userId);
   if (denied) return denied;
   const body = liveStream(
@@ -41,7 +42,7 @@ recommendationStream.get("/:site/:id/stream", access("recommendations.read"), as
         if (!res.webSocket) throw new Error(`the profile object answered ${res.status}`);
         return res.webSocket;
       },
-      compute: async () => view(await recommend(c.env, site, id, q.value)),
+      compute: async () => view(await recommend(c.env, site, id, q.value, undefined, waitUntil)),
       onError: (what, err) => log("recommendation stream ended", { site, what, error: err instanceof Error ? err.message : String(err) }),
     },
     { signal: c.req.raw.signal, first: view(first.recommendations) },

@@ -11,7 +11,7 @@ import { refuse, unknownSite } from "../answers";
 import { parseJson, readLimitedText } from "../lib/body";
 import { sites } from "../sites";
 import { parseCandidates, parseRecQuery, type RecOptions } from "../recs/query";
-import { recommendFor } from "../recs/recommend";
+import { recommendFor, waitUntilOf } from "../recs/recommend";
 
 export const recommendations = new Hono<{ Bindings: Env }>();
 
@@ -26,7 +26,7 @@ function target(c: C): { site: string; id: string } | Response {
 }
 
 async function answer(c: C, site: string, id: string, opts: RecOptions): Promise<Response> {
-  const { recommendations: out, userId } = await recommendFor(c.env, site, id, opts);
+  const { recommendations: out, userId } = await recommendFor(c.env, site, id, opts, undefined, waitUntilOf(c));
   const denied = visitorDenied(c, userId);
   if (denied) return denied;
   return c.json(c.get("principal")?.kind === "visitor" ? visitorView({ ...out }) : out);
