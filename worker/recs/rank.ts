@@ -110,20 +110,39 @@ export function bannedFor(user: RankingInput | null, opts: RecOptions): Set<stri
   return banned;
 }
 
+/** What candidatePool() and rank() both need, computed once per request (scoresOf). */
+export interface Scores {
+  banned: Set<string>;
+  /** Empty when co-visits are switched off. */
+  cov: Covisit;
+  /** Always computed: the favourite categories' lists also propose the affinity's candidates. */
+  trend: Trend;
+}
+
+export function scoresOf(opts: RecOptions, user: RankingInput | null, neighbours: Map<string, Neighbour[]>, trends: TrendList[], signals: Signals = ALL_SIGNALS): Scores {
+  return { banned: bannedFor(user, opts), cov: signals.covisit ? covisitOf(seedsOf(user, opts.context), neighbours) : new Map(), trend: trendOf(trends) };
+}
+
 /**
  * The products worth reading catalogue and attributes for: the given candidates (re-rank), or
  * the `max` best by co-visit + trending share, before the affinity (which needs attributes)
  * is known. Banned products are left out here already.
  */
-export function candidatePool(opts: RecOptions, user: RankingInput | null, neighbours: Map<string, Neighbour[]>, trends: TrendList[], signals: Signals = ALL_SIGNALS, max = Math.max(40, 4 * opts.limit)): string[] {
-  if (opts.candidates) return opts.candidates;
-  const banned = bannedFor(user, opts);
-  const cov = signals.covisit ? covisitOf(seedsOf(user, opts.context), neighbours) : new Map();
-  const tr = trendOf(trends); // also the affinity's candidates: favourite categories' lists
+export function candidatePool(opts: RecOptions, user: RankingInput | null, neighbours: Map<string, Neighbour[]>, trends: TrendList[], signals: Signals = ALL_SIGNALS, max = poolSize(opts)): string[] {
+  return opts.candidates ?? poolOf(scoresOf(opts, user, neighbours, trends, signals), max);
+}
+
+/** How many candidates get their attributes read: max(40, 4 x limit). */
+export const poolSize = (opts: RecOptions): number => Math.max(40, 4 * opts.limit);
+
+/** candidatePool() from scores already computed. */
+export function poolOf(s: Scores, max: number): string[] {
   const pre = new Map<string, number>();
-  for (const [id, c] of cov) pre.set(id, c.s);
-  for (const [id, t] of tr) pre.set(id, (pre.get(id) ?? 0) + t.t * 0.5);
-  return [...pre].filter(([id]) => !banned.has(id)).sort((x, y) => y[1] - x[1]).slice(0, max).map(([id]) => id);
+  for (const [id, c] of s.cov) pre.set(id, c.s);
+  for (const [id, t] of s.trend) pre.set(id, (pre.get(id) ?? 0) + t.t * 0.5);
+  const out: [string, number][] = [];
+  for (const e of pre) if (!s.banned.has(e[0])) out.push(e);
+  return out.sort((x, y) => y[1] - x[1]).slice(0, max).map(([id]) => id);
 }
 
 export interface RankArgs {
@@ -135,6 +154,8 @@ export interface RankArgs {
   trends: TrendList[];
   items: Map<string, ItemView>;
   signals?: Signals;
+  /** scoresOf() with the same arguments, if the caller has it already. */
+  scores?: Scores;
 }
 
 const CATALOG_FIELDS = ["title", "url", "image", "price", "currency", "category", "brand", "available"] as const;
@@ -144,9 +165,9 @@ export function rank(a: RankArgs): { strategy: Strategy; items: RecItem[] } {
   const { opts, user } = a;
   const hasPersonal = !!user && (user.recent.length > 0 || user.categories.length > 0 || user.brands.length > 0);
   const strategy: Strategy = hasPersonal ? "personalized" : opts.context ? "item_to_item" : "trending";
-  const banned = bannedFor(user, opts);
-  const cov: Covisit = sig.covisit ? covisitOf(seedsOf(user, opts.context), a.neighbours) : new Map();
-  const trends: Trend = sig.trending ? trendOf(a.trends) : new Map();
+  const scores = a.scores ?? scoresOf(opts, user, a.neighbours, a.trends, sig);
+  const { banned, cov } = scores;
+  const trends: Trend = sig.trending ? scores.trend : new Map();
   const catMax = user?.categories[0]?.score ?? 0;
   const brandMax = user?.brands[0]?.score ?? 0;
   const affOf = (v: ItemView | undefined) => {

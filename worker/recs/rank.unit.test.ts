@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ItemView, Neighbour } from "../../durable-objects/items/item-stats";
 import type { RankingInput } from "../../durable-objects/items/ranking-input";
 import type { RecOptions } from "./query";
-import { candidatePool, rank, seedsOf, trendKeys, type RankArgs, type TrendList } from "./rank";
+import { candidatePool, poolOf, poolSize, rank, scoresOf, seedsOf, trendKeys, type RankArgs, type Signals, type TrendList } from "./rank";
 
 const opts = (o: Partial<RecOptions> = {}): RecOptions => ({ limit: 10, context: null, category: null, exclude: [], includeCart: false, candidates: null, ...o });
 const user = (o: Partial<RankingInput> = {}): RankingInput => ({ user_id: null, recent: [], categories: [], brands: [], cart: [], purchased: [], ...o });
@@ -108,6 +108,19 @@ describe("rank", () => {
     expect(pool.slice(0, 3)).toEqual(["n0", "n1", "n2"]);
     expect(pool).toContain("t0"); // the strongest trending ones make it too
     expect(candidatePool(opts({ candidates: ["c1", "bought"] }), u, many, trends)).toEqual(["c1", "bought"]); // re-rank: rank() filters
+  });
+
+  it("answers the same from scores computed once per request (the route's path) as from scratch", () => {
+    const trends: TrendList[] = [{ category: null, weight: 0.5, items: [{ product_id: "t1", score: 9 }, { product_id: "x", score: 3 }, { product_id: "bought", score: 2 }] }];
+    const all: Signals[] = [{ covisit: true, affinity: true, trending: true }, { covisit: false, affinity: true, trending: true }, { covisit: true, affinity: true, trending: false }];
+    for (const signals of all) {
+      for (const o of [opts(), opts({ context: "b", limit: 2 })]) {
+        const scores = scoresOf(o, u, neighbours, trends, signals);
+        const once = rank({ opts: o, pool: poolOf(scores, poolSize(o)), user: u, neighbours, trends, items, scores, signals });
+        expect(once).toEqual(run({ user: u, neighbours, trends, items, opts: o, signals }));
+        expect(once.items.length).toBeGreaterThan(0);
+      }
+    }
   });
 
   it("switches signals off one by one (the eval's ablation)", () => {

@@ -19,7 +19,7 @@ import { log } from "../../durable-objects/lib/log";
 import { profileStub } from "../../durable-objects/stub";
 import { ITEM_CACHE, SwrCache } from "./cache";
 import type { RecOptions } from "./query";
-import { candidatePool, rank, seedsOf, trendKeys, type RecItem, type Signals, type Strategy, type TrendList } from "./rank";
+import { poolOf, poolSize, rank, scoresOf, seedsOf, trendKeys, type RecItem, type Signals, type Strategy, type TrendList } from "./rank";
 
 const TREND_LEN = 30;
 /** A background refresh not finished after this long no longer stops the next one. */
@@ -167,13 +167,14 @@ export async function recommendFor(env: Env, site: string, id: string, opts: Rec
   const keys = trendKeys(user, opts.category, opts.context ? (meta.get(opts.context, now)?.category ?? null) : null);
   const [, trends] = await Promise.all([readItems(env, site, [], seeds, now), readTrends(env, site, keys, now)]);
   const neighbours = new Map(seeds.map((s) => [s, nbs.get(s, now) ?? []]));
-  const pool = candidatePool(opts, user, neighbours, trends, signals);
+  const scores = scoresOf(opts, user, neighbours, trends, signals);
+  const pool = opts.candidates ?? poolOf(scores, poolSize(opts));
   await readItems(env, site, pool, [], now);
   const items = new Map<string, ItemView>();
   for (const p of pool) {
     const v = meta.get(p, now);
     if (v) items.set(p, v);
   }
-  const ranked = rank({ opts, pool, user, neighbours, trends, items, ...(signals ? { signals } : {}) });
+  const ranked = rank({ opts, pool, user, neighbours, trends, items, scores, ...(signals ? { signals } : {}) });
   return { recommendations: { site, id, strategy: ranked.strategy, generated_at: new Date(now).toISOString(), items: ranked.items }, userId: user?.user_id ?? null };
 }
