@@ -17,7 +17,7 @@ import { DISTINCT_USERS, fixedPhase, floorPhases, HOT_USERS, mixPhase, SITE_SECR
 import { readLoad, readPhase, seedReads, type ReadRpcs } from "./recs-read";
 import { rowsProbe, type RowsProbe } from "./rows";
 import { runLoad } from "./runner";
-import { ROOT, startCeiling, startCollector, type Server } from "./servers";
+import { ROOT, startCeiling, startCollector, startReadFloor, type Server } from "./servers";
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,7 +33,7 @@ const repeat = Number(arg("repeat", "3"));
 /** Variables for the working tree's collector only, e.g. `--head-vars '{"BENCH_STAGE":"no_log"}'` (diagnostics). */
 const headVars = JSON.parse(arg("head-vars", "{}")) as Record<string, string>;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-type ReadRound = { rps: number; p50: number; p99: number; rpcs: ReadRpcs };
+type ReadRound = { rps: number; mean: number; p50: number; p99: number; rpcs: ReadRpcs };
 const log = (s: string) => console.log(`[compare] ${s}`);
 
 /** The source tree of a git ref, with this checkout's node_modules, generated files and bench entry. */
@@ -70,6 +70,7 @@ async function main() {
   const vars = { SITES, SITE_SECRETS };
   let sides: Side[];
   let ceiling: Server;
+  let readFloor: Server | undefined;
   try {
     sides = [
       { name: `base (${base})`, server: await startCollector({ vars, noRateLimits: true, storageDir: shm && join(shm, "base"), root: baseDir }), rows: [], results: {}, recs: {} },
@@ -102,16 +103,20 @@ async function main() {
       }
     }
     const ceilRecs: Record<number, ReadRound[]> = {};
+    const floorRecs: Record<number, ReadRound[]> = {};
     if (only.has("recs")) {
+      readFloor = await startReadFloor(shm && join(shm, "read-floor"));
       for (const s of sides) await seedReads(s.server, `${tag}-${s === sides[0] ? "b" : "h"}`, (l) => log(`${s.name}: ${l}`));
       for (const n of [1, 10, 50]) {
         for (let i = 0; i < repeat; i++) {
           const c = await readLoad(ceiling.url, n, seconds, `rc-${tag}-${n}-${i}`);
-          (ceilRecs[n] ??= []).push({ rps: c.rps, p50: c.latency_ms.p50, p99: c.latency_ms.p99, rpcs: { user: 0, item_reads: 0, trend_reads: 0 } });
+          (ceilRecs[n] ??= []).push({ rps: c.rps, mean: c.latency_ms.mean, p50: c.latency_ms.p50, p99: c.latency_ms.p99, rpcs: { user: 0, item_reads: 0, trend_reads: 0 } });
+          const fl = await readLoad(readFloor.url, n, seconds, `rf-${tag}-${n}-${i}`);
+          (floorRecs[n] ??= []).push({ rps: fl.rps, mean: fl.latency_ms.mean, p50: fl.latency_ms.p50, p99: fl.latency_ms.p99, rpcs: { user: 1, item_reads: 0, trend_reads: 0 } });
           for (const s of i % 2 === (headFirst ? 0 : 1) ? [...sides].reverse() : sides) {
             const r = await readPhase(s.server, n, seconds, `r-${tag}-${s === sides[0] ? "b" : "h"}-${n}-${i}`);
             if (r.load.non2xx || r.load.errors) failures.push(`${s.name}, recommendations at ${n} connections: ${r.load.non2xx} non-2xx, ${r.load.errors} errors`);
-            (s.recs[n] ??= []).push({ rps: r.load.rps, p50: r.load.latency_ms.p50, p99: r.load.latency_ms.p99, rpcs: r.rpcs });
+            (s.recs[n] ??= []).push({ rps: r.load.rps, mean: r.load.latency_ms.mean, p50: r.load.latency_ms.p50, p99: r.load.latency_ms.p99, rpcs: r.rpcs });
             log(`${s.name}: recommendations, ${n} connections, round ${i + 1}: ${r.load.rps.toFixed(0)} req/s, p50 ${r.load.latency_ms.p50} ms, p99 ${r.load.latency_ms.p99} ms (ceiling ${c.rps.toFixed(0)} req/s, p99 ${c.latency_ms.p99} ms); ${r.rpcs.item_reads} item reads per request`);
           }
         }
@@ -135,26 +140,34 @@ async function main() {
     }
     if (only.has("recs")) {
       L.push("");
-      L.push(`GET /v1/recommendations, medians of ${repeat} rounds (req/s, p50 / p99 ms; RPCs per request: user, item, trend):`);
+      L.push(`GET /v1/recommendations, medians of ${repeat} rounds (req/s, mean / p50 / p99 ms; RPCs per request: user, item, trend):`);
       L.push("");
       L.push("| build | 1 connection | 10 connections | 50 connections |");
       L.push("|---|---:|---:|---:|");
       const cell = (rounds: ReadRound[] | undefined, rpcs = true) => {
         if (!rounds?.length) return "–";
-        const m = (k: "rps" | "p50" | "p99") => median(rounds.map((r) => r[k]));
+        const m = (k: "rps" | "mean" | "p50" | "p99") => median(rounds.map((r) => r[k]));
         const r = (k: keyof ReadRpcs) => median(rounds.map((x) => x.rpcs[k])).toFixed(2);
-        return `${m("rps").toFixed(0)} req/s, ${m("p50")} / ${m("p99")} ms${rpcs ? `; ${r("user")}, ${r("item_reads")}, ${r("trend_reads")}` : ""}`;
+        return `${m("rps").toFixed(0)} req/s, ${m("mean").toFixed(2)} / ${m("p50")} / ${m("p99")} ms${rpcs ? `; ${r("user")}, ${r("item_reads")}, ${r("trend_reads")}` : ""}`;
       };
       L.push(`| empty worker (ceiling) | ${[1, 10, 50].map((n) => cell(ceilRecs[n], false)).join(" | ")} |`);
+      L.push(`| read floor (one RPC to the person's object) | ${[1, 10, 50].map((n) => cell(floorRecs[n], false)).join(" | ")} |`);
       for (const s of sides) L.push(`| ${s.name} | ${[1, 10, 50].map((n) => cell(s.recs[n])).join(" | ")} |`);
+      // Rounds run back to back, so the ratio within a round cancels most of a shared machine's drift.
+      const paired = (n: number, k: "rps" | "mean" | "p99") => {
+        const b = sides[0]!.recs[n] ?? [];
+        const h = sides[1]!.recs[n] ?? [];
+        return median(h.map((x, i) => x[k] / Math.max(1e-9, b[i]![k])));
+      };
+      L.push(`| ${sides[1]!.name} / base, median of the rounds' ratios (req/s, mean, p99) | ${[1, 10, 50].map((n) => `${paired(n, "rps").toFixed(2)}, ${paired(n, "mean").toFixed(2)}, ${paired(n, "p99").toFixed(2)}`).join(" | ")} |`);
     }
     const md = L.join("\n");
     console.log(`\n${md}\n`);
     mkdirSync(join(ROOT, ".bench-dist"), { recursive: true });
-    writeFileSync(join(ROOT, `.bench-dist/compare-${tag}.json`), JSON.stringify({ base, label: labelOf, seconds, loadavg: os.loadavg(), floor, sides: sides.map((s) => ({ name: s.name, rows: s.rows, results: s.results, mix: s.mix, recs: s.recs })), ceiling_recs: ceilRecs, markdown: md, failures }, null, 2));
+    writeFileSync(join(ROOT, `.bench-dist/compare-${tag}.json`), JSON.stringify({ base, label: labelOf, seconds, loadavg: os.loadavg(), floor, sides: sides.map((s) => ({ name: s.name, rows: s.rows, results: s.results, mix: s.mix, recs: s.recs })), ceiling_recs: ceilRecs, read_floor_recs: floorRecs, markdown: md, failures }, null, 2));
     log(`wrote .bench-dist/compare-${tag}.json`);
   } finally {
-    await Promise.allSettled([ceiling.stop(), ...sides.map((s) => s.server.stop())]);
+    await Promise.allSettled([ceiling.stop(), readFloor?.stop(), ...sides.map((s) => s.server.stop())]);
     cleanup();
   }
   if (failures.length) {

@@ -2,8 +2,9 @@
  * The read side of the recommendation bench, shared by bench/recs.ts (`npm run bench`) and
  * bench/compare.ts (`--only recs`, two builds in one run): seeding a collector with 1,000
  * people with profiles and a catalogue, and GET /v1/recommendations at a number of
- * connections next to the 204 ceiling at the same connections, with what the requests cost
- * in Durable Object RPCs (the per-isolate cache's misses are item and trend reads).
+ * connections next to the 204 ceiling and the read floor (one RPC to the person's object,
+ * servers.ts) at the same connections, with what the requests cost in Durable Object RPCs
+ * (the per-isolate cache's misses are item and trend reads).
  */
 import { ITEM_CACHE } from "../worker/recs/cache";
 import { beacon } from "./bodies";
@@ -30,6 +31,8 @@ export interface ReadPoint {
   connections: number;
   load: LoadResult;
   ceiling: LoadResult;
+  /** The same requests to the read floor (a worker reading one object per person), if run. */
+  floor?: LoadResult;
   /** req/s as a share of the ceiling's at the same connections. */
   ratio_rps: number;
   rpcs: ReadRpcs;
@@ -73,12 +76,13 @@ export async function readPhase(c: Server, connections: number, seconds: number,
   return { load, used, rpcs: rpcsOf(used, load.ok) };
 }
 
-/** The ceiling, then the collector, at the same connections. */
-export async function readPoint(c: Server, ceiling: Server, connections: number, seconds: number, runId: string, log: (s: string) => void): Promise<ReadPoint & { used: Counters }> {
+/** The ceiling, the read floor (if given), then the collector, at the same connections. */
+export async function readPoint(c: Server, ceiling: Server, floor: Server | undefined, connections: number, seconds: number, runId: string, log: (s: string) => void): Promise<ReadPoint & { used: Counters }> {
   const ceil = await readLoad(ceiling.url, connections, seconds, `${runId}-ceiling-${connections}`);
+  const fl = floor ? await readLoad(floor.url, connections, seconds, `${runId}-floor-${connections}`) : undefined;
   const r = await readPhase(c, connections, seconds, `${runId}-${connections}`);
-  log(`  ${connections} connection${connections > 1 ? "s" : ""}: ${describe(r.load)}; ceiling ${describe(ceil)}; ${(ratio(r.load.rps, ceil.rps) * 100).toFixed(0)}% of its req/s; per request ${r.rpcs.user} user, ${r.rpcs.item_reads} item, ${r.rpcs.trend_reads} trend RPCs`);
-  return { connections, load: r.load, ceiling: ceil, ratio_rps: ratio(r.load.rps, ceil.rps), rpcs: r.rpcs, used: r.used };
+  log(`  ${connections} connection${connections > 1 ? "s" : ""}: ${describe(r.load)}; ceiling ${describe(ceil)}${fl ? `; read floor ${describe(fl)}` : ""}; ${(ratio(r.load.rps, ceil.rps) * 100).toFixed(0)}% of the ceiling's req/s; per request ${r.rpcs.user} user, ${r.rpcs.item_reads} item, ${r.rpcs.trend_reads} trend RPCs`);
+  return { connections, load: r.load, ceiling: ceil, ...(fl ? { floor: fl } : {}), ratio_rps: ratio(r.load.rps, ceil.rps), rpcs: r.rpcs, used: r.used };
 }
 
-export const describe = (l: LoadResult) => `${l.rps.toFixed(0)} req/s, p50 ${l.latency_ms.p50} ms, p99 ${l.latency_ms.p99} ms`;
+export const describe = (l: LoadResult) => `${l.rps.toFixed(0)} req/s, mean ${l.latency_ms.mean.toFixed(2)} ms, p50 ${l.latency_ms.p50} ms, p99 ${l.latency_ms.p99} ms`;

@@ -9,14 +9,15 @@
  *  - GET /v1/recommendations at the same connections against 1,000 users with profiles
  *    (half with a context product), next to the 204 ceiling with the same requests;
  *    p50/p99, ratio to the ceiling, cost per million requests, RPCs per request;
- *  - the same reads at 1 and 10 connections, each next to the ceiling at those connections:
- *    the service time a page sees without queueing, and how it grows with load (bench/recs-read.ts).
+ *  - the same reads at 1 and 10 connections, each next to the ceiling and the read floor (a
+ *    worker reading one object per person) at those connections: the service time a page sees
+ *    without queueing, and how it grows with load (bench/recs-read.ts).
  */
 import { measuredCost, readCost, type CostBreakdown, type Counters } from "./cost";
 import { counters, drainBeacons as drain } from "./drain";
 import type { LoadResult } from "./load";
 import { runLoad } from "./runner";
-import { ADMIN_TOKEN, startCollector, type Server } from "./servers";
+import { ADMIN_TOKEN, startCollector, startReadFloor, type Server } from "./servers";
 import { readPoint, seedReads, SWEEP_CONNECTIONS, READ_USERS, type ReadPoint, type ReadRpcs } from "./recs-read";
 
 export interface IngestRun {
@@ -76,6 +77,7 @@ async function ingestRun(c: Server, stats: "on" | "off", o: RecsBenchOptions, i:
 export async function recsPhases(o: RecsBenchOptions): Promise<RecsBenchResult> {
   const on = await startCollector({ vars: { SITES, ITEM_STATS: "on" }, noRateLimits: true, storageDir: o.storageDir && `${o.storageDir}/on`, onLog: o.onLog });
   const off = await startCollector({ vars: { SITES, ITEM_STATS: "off" }, noRateLimits: true, storageDir: o.storageDir && `${o.storageDir}/off`, onLog: o.onLog });
+  let readFloor: Server | undefined;
   try {
     const ingest: IngestRun[] = [];
     const pairs: number[] = [];
@@ -91,11 +93,12 @@ export async function recsPhases(o: RecsBenchOptions): Promise<RecsBenchResult> 
     o.log(`ingest req/s, statistics on vs off: ${ingest_rps.on.toFixed(0)} vs ${ingest_rps.off.toFixed(0)}; per pair ${pairs.map((x) => `${(x * 100).toFixed(1)}%`).join(", ")}; median ${(change * 100).toFixed(1)}%`);
 
     await seedReads(on, o.runId, o.log);
+    readFloor = await startReadFloor(o.storageDir && `${o.storageDir}/read-floor`);
     o.log(`GET /v1/recommendations, ${READ_USERS} users with profiles, half with a context product; each next to the ceiling at the same connections`);
     const sweep: ReadPoint[] = [];
     let last: { point: ReadPoint; used: Counters } | undefined;
     for (const n of [...SWEEP_CONNECTIONS.filter((x) => x < o.connections), o.connections]) {
-      const { used, ...point } = await readPoint(on, o.ceiling, n, o.seconds, `${o.runId}-recs`, o.log);
+      const { used, ...point } = await readPoint(on, o.ceiling, readFloor, n, o.seconds, `${o.runId}-recs`, o.log);
       sweep.push(point);
       if (n === o.connections) last = { point, used };
     }
@@ -122,6 +125,6 @@ export async function recsPhases(o: RecsBenchOptions): Promise<RecsBenchResult> 
       },
     };
   } finally {
-    await Promise.allSettled([on.stop(), off.stop()]);
+    await Promise.allSettled([on.stop(), off.stop(), readFloor?.stop()]);
   }
 }

@@ -1,4 +1,5 @@
 /** Turns a bench result into docs/PERFORMANCE.md's generated block and an SVG chart. Pure. */
+import type { LoadResult } from "./load";
 import type { BenchResult, PhaseResult } from "./main";
 
 const f = (n: number | null | undefined, d = 0) => (n === null || n === undefined || !Number.isFinite(n) ? "–" : n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }));
@@ -143,11 +144,12 @@ export function recsMarkdown(x: NonNullable<BenchResult["recommendations"]>): st
   L.push(`| GET /v1/recommendations (${f(rd.users)} users) | ${f(rd.load.rps)} | ${f(rd.load.latency_ms.p50)} | ${f(rd.load.latency_ms.p99)} | ${pct(rd.ratio_rps)} (ceiling p99 ${f(rd.ceiling.latency_ms.p99)} ms) | ${usd(rd.cost.with_storage_usd_per_million)} per M requests |`);
   L.push("");
   if (x.read_sweep?.length) {
-    L.push("GET /v1/recommendations by connections, each next to the empty worker at the same connections (1 connection: the service time a page sees without queueing):");
+    L.push("GET /v1/recommendations by connections, each next to the empty worker (ceiling) and the read floor (a worker that reads one object per person by RPC and answers its JSON) at the same connections; at 1 connection, the mean is the service time a page sees without queueing:");
     L.push("");
-    L.push("| connections | req/s | p50 ms | p99 ms | ceiling req/s | ceiling p50 ms | ceiling p99 ms | req/s vs ceiling | RPCs per request: user, item, trend |");
-    L.push("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-    for (const p of x.read_sweep) L.push(`| ${p.connections} | ${f(p.load.rps)} | ${f(p.load.latency_ms.p50)} | ${f(p.load.latency_ms.p99)} | ${f(p.ceiling.rps)} | ${f(p.ceiling.latency_ms.p50)} | ${f(p.ceiling.latency_ms.p99)} | ${pct(p.ratio_rps)} | ${f(p.rpcs.user, 2)}, ${f(p.rpcs.item_reads, 2)}, ${f(p.rpcs.trend_reads, 2)} |`);
+    L.push("| connections | req/s | mean ms | p50 ms | p99 ms | ceiling: req/s, mean, p99 ms | read floor: req/s, mean, p99 ms | req/s vs ceiling | vs read floor | RPCs per request: user, item, trend |");
+    L.push("|---:|---:|---:|---:|---:|---|---|---:|---:|---|");
+    const cell = (l: LoadResult | undefined) => (l ? `${f(l.rps)}, ${f(l.latency_ms.mean, 2)}, ${f(l.latency_ms.p99)}` : "–");
+    for (const p of x.read_sweep) L.push(`| ${p.connections} | ${f(p.load.rps)} | ${f(p.load.latency_ms.mean, 2)} | ${f(p.load.latency_ms.p50)} | ${f(p.load.latency_ms.p99)} | ${cell(p.ceiling)} | ${cell(p.floor)} | ${pct(p.ratio_rps)} | ${p.floor ? pct(p.load.rps / p.floor.rps) : "–"} | ${f(p.rpcs.user, 2)}, ${f(p.rpcs.item_reads, 2)}, ${f(p.rpcs.trend_reads, 2)} |`);
     L.push("");
   }
   L.push(`Ingest with statistics on vs off: ${(x.ingest_rps.change * 100).toFixed(1)}% req/s (median of three alternating pairs: ${x.ingest_rps.pairs.map((p) => `${(p * 100).toFixed(1)}%`).join(", ")}).`);

@@ -131,3 +131,42 @@ export default {
   const url = (await mf.ready).href.replace(/\/$/, "");
   return { url, mf, stop: () => mf.dispose() };
 }
+
+/**
+ * The floor of a read with an object per person (bench/recs-read.ts): a worker that calls the
+ * person's SQLite-backed object by RPC (which answers from memory after its first read) and
+ * answers its JSON. What GET /v1/recommendations does on top is ranking, the access check,
+ * the request log and the answer.
+ */
+export async function startReadFloor(storageDir?: string): Promise<Server> {
+  const script = `
+import { DurableObject } from "cloudflare:workers";
+export class Reader extends DurableObject {
+  constructor(ctx, env) { super(ctx, env); ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS p (k INTEGER PRIMARY KEY, doc TEXT NOT NULL)"); }
+  async read() {
+    if (this.doc === undefined) this.doc = this.ctx.storage.sql.exec("SELECT doc FROM p WHERE k = 1").toArray()[0]?.doc ?? null;
+    return this.doc === null ? { recent: [], categories: [] } : JSON.parse(this.doc);
+  }
+}
+export default {
+  async fetch(req, env) {
+    const id = new URL(req.url).pathname.split("/")[4] ?? "";
+    const input = await env.READER.get(env.READER.idFromName(id)).read();
+    return Response.json({ id, strategy: "floor", items: input.recent });
+  },
+};`;
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      name: "read-floor",
+      modules: [{ type: "ESModule", path: "read-floor.mjs", contents: script }],
+      compatibilityDate: "2026-11-01",
+      durableObjects: { READER: { className: "Reader", useSQLite: true } },
+      host: "127.0.0.1",
+      port: 0,
+      ...(storageDir ? { resourcePersistencePath: storageDir } : {}),
+      handleStructuredLogs: () => {},
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+  );
+  const url = (await mf.ready).href.replace(/\/$/, "");
+  return { url, mf, stop: () => mf.dispose() };
+}
