@@ -75,14 +75,19 @@ export function covisitOf(seeds: { id: string; weight: number }[], neighbours: M
   const cov: Covisit = new Map();
   for (const seed of seeds) {
     const list = neighbours.get(seed.id) ?? [];
-    const max = list.reduce((m, n) => Math.max(m, n.w), 0);
+    let max = 0;
+    for (const n of list) if (n.w > max) max = n.w;
     if (max <= 0) continue;
     for (const { id, w, b } of list) {
       const s = (seed.weight * w) / max;
-      const cur = cov.get(id) ?? { s: 0, top: seed.id, topS: 0, bought: false };
+      let cur = cov.get(id);
+      if (!cur) cov.set(id, (cur = { s: 0, top: seed.id, topS: 0, bought: false }));
       cur.s += s;
-      if (s > cur.topS) Object.assign(cur, { top: seed.id, topS: s, bought: b >= 0.5 * w });
-      cov.set(id, cur);
+      if (s > cur.topS) {
+        cur.top = seed.id;
+        cur.topS = s;
+        cur.bought = b >= 0.5 * w;
+      }
     }
   }
   return cov;
@@ -137,12 +142,18 @@ export const poolSize = (opts: RecOptions): number => Math.max(40, 4 * opts.limi
 
 /** candidatePool() from scores already computed. */
 export function poolOf(s: Scores, max: number): string[] {
-  const pre = new Map<string, number>();
-  for (const [id, c] of s.cov) pre.set(id, c.s);
-  for (const [id, t] of s.trend) pre.set(id, (pre.get(id) ?? 0) + t.t * 0.5);
-  const out: [string, number][] = [];
-  for (const e of pre) if (!s.banned.has(e[0])) out.push(e);
-  return out.sort((x, y) => y[1] - x[1]).slice(0, max).map(([id]) => id);
+  // Co-visited products first, then trending-only ones: the order ties keep (the sort is stable).
+  const out: { id: string; pre: number }[] = [];
+  for (const [id, c] of s.cov) {
+    if (s.banned.has(id)) continue;
+    const t = s.trend.get(id);
+    out.push({ id, pre: c.s + (t ? t.t * 0.5 : 0) });
+  }
+  for (const [id, t] of s.trend) if (!s.cov.has(id) && !s.banned.has(id)) out.push({ id, pre: t.t * 0.5 });
+  out.sort((x, y) => y.pre - x.pre);
+  const ids: string[] = [];
+  for (let i = 0; i < out.length && i < max; i++) ids.push(out[i]!.id);
+  return ids;
 }
 
 export interface RankArgs {
@@ -177,7 +188,8 @@ export function rank(a: RankArgs): { strategy: Strategy; items: RecItem[] } {
     return { cat, brand };
   };
 
-  const out: (RecItem & { order: number })[] = [];
+  // Scores first, strings only for the `limit` best (reasons and catalogue fields are most of the work).
+  const scored: Scored[] = [];
   a.pool.forEach((id, order) => {
     if (banned.has(id)) return;
     const v = a.items.get(id);
@@ -185,21 +197,42 @@ export function rank(a: RankArgs): { strategy: Strategy; items: RecItem[] } {
     if (opts.category && v?.category !== opts.category) return;
     const c = cov.get(id);
     const tr = trends.get(id);
-    const af = affOf(v);
-    const aff = 0.6 * af.cat + 0.4 * af.brand;
-    const trend = tr?.t ?? 0;
+    const { cat, brand } = affOf(v);
+    const aff = 0.6 * cat + 0.4 * brand;
     // Affinity re-weights what co-visits and trending propose: taste, not a source of its own.
-    const score = ((c?.s ?? 0) + WEIGHTS.trending * trend) * (1 + WEIGHTS.affinity * aff);
-    const reasons: string[] = [];
-    if (c && c.s >= 0.05) reasons.push(`${c.bought ? "bought" : "viewed"} together with ${c.top}`);
-    if (af.cat >= 0.5 && v?.category) reasons.push(`you like ${v.category}`);
-    if (af.brand >= 0.5 && v?.brand) reasons.push(`you like brand ${v.brand}`);
-    if (trend >= 0.3 || (reasons.length === 0 && tr)) reasons.push(tr?.category ? `trending in ${tr.category}` : v?.category ? `trending in ${v.category}` : "trending");
-    if (reasons.length === 0 && !opts.candidates) return; // nothing speaks for it
-    out.push({ product_id: id, score: Math.round(score * 1e4) / 1e4, reasons: reasons.slice(0, 3), ...fieldsOf(v), order });
+    const score = ((c?.s ?? 0) + WEIGHTS.trending * (tr?.t ?? 0)) * (1 + WEIGHTS.affinity * aff);
+    const x: Scored = { id, order, score: Math.round(score * 1e4) / 1e4, v, c, tr, cat, brand };
+    if (!opts.candidates && !speaksFor(x)) return; // nothing speaks for it
+    scored.push(x);
   });
-  out.sort((x, y) => y.score - x.score || x.order - y.order);
-  return { strategy, items: out.slice(0, opts.limit).map(({ order: _o, ...item }) => item) };
+  scored.sort((x, y) => y.score - x.score || x.order - y.order);
+  return { strategy, items: scored.slice(0, opts.limit).map((x) => ({ product_id: x.id, score: x.score, reasons: reasonsOf(x), ...fieldsOf(x.v) })) };
+}
+
+interface Scored {
+  id: string;
+  order: number;
+  score: number;
+  v: ItemView | undefined;
+  c: { s: number; top: string; bought: boolean } | undefined;
+  tr: { t: number; category: string | null } | undefined;
+  /** Category and brand affinity, each / the person's strongest. */
+  cat: number;
+  brand: number;
+}
+
+/** Whether reasonsOf() gives a reason at all, without making its strings. */
+const speaksFor = (x: Scored): boolean => (!!x.c && x.c.s >= 0.05) || (x.cat >= 0.5 && !!x.v?.category) || (x.brand >= 0.5 && !!x.v?.brand) || !!x.tr;
+
+/** At most three: co-visits, category, brand, trending. */
+function reasonsOf({ c, tr, v, cat, brand }: Scored): string[] {
+  const reasons: string[] = [];
+  const trend = tr?.t ?? 0;
+  if (c && c.s >= 0.05) reasons.push(`${c.bought ? "bought" : "viewed"} together with ${c.top}`);
+  if (cat >= 0.5 && v?.category) reasons.push(`you like ${v.category}`);
+  if (brand >= 0.5 && v?.brand) reasons.push(`you like brand ${v.brand}`);
+  if (trend >= 0.3 || (reasons.length === 0 && tr)) reasons.push(tr?.category ? `trending in ${tr.category}` : v?.category ? `trending in ${v.category}` : "trending");
+  return reasons.slice(0, 3);
 }
 
 /** Catalogue fields when the catalogue has them, else what events taught (category, brand, price). */
