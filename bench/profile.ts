@@ -18,6 +18,8 @@ interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
 const recs = process.argv[2] === "recs";
 const stageArg = process.argv.indexOf("--stage");
 const stage = stageArg > 0 ? process.argv[stageArg + 1]! : undefined;
+const connArg = process.argv.indexOf("--connections");
+const connections = connArg > 0 ? Number(process.argv[connArg + 1]) : 50;
 const events = recs ? 10 : Number(process.argv[2] ?? 10);
 const users = recs ? 300 : Number(process.argv[3] ?? 100_000);
 const dir = mkdtempSync("/dev/shm/edge-collector-profile-");
@@ -46,7 +48,7 @@ try {
   await runLoad({ url: col.url, site: "bench", events, users, connections: 50, seconds: 2, runId: `warm-${Date.now()}`, kind, auth });
   await send("Profiler.start");
   const before = await readCounters(col.url);
-  const load = await runLoad({ url: col.url, site: "bench", events, users, connections: 50, seconds: 6, runId: `prof-${Date.now()}`, kind, auth });
+  const load = await runLoad({ url: col.url, site: "bench", events, users, connections, seconds: 6, runId: `prof-${Date.now()}`, kind, auth });
   const { profile } = (await send("Profiler.stop")) as { profile: Profile };
   ws.close();
   const used = diffCounters(await readCounters(col.url), before);
@@ -77,7 +79,7 @@ try {
       incl.set(key, (incl.get(key) ?? 0) + dt);
     }
   });
-  const lines = [`${load.rps.toFixed(0)} req/s, p99 ${load.latency_ms.p99} ms; isolate CPU profile over ${(total / 1e6).toFixed(1)} s (.bench-dist/collector.cpuprofile), ${recs ? "recommendations" : `${events} events/beacon`}, ${users} users${stage ? `, BENCH_STAGE=${stage}` : ""}; per request: ${per(used.profile_reads + used.profile_requests)} user-object RPCs, ${per(used.item_reads)} ItemStats reads, ${per(used.trend_reads)} ItemTrends reads. Self time:`];
+  const lines = [`${load.rps.toFixed(0)} req/s at ${connections} connections, mean ${load.latency_ms.mean.toFixed(2)} ms, p99 ${load.latency_ms.p99} ms; isolate CPU profile over ${(total / 1e6).toFixed(1)} s (.bench-dist/collector.cpuprofile), ${recs ? "recommendations" : `${events} events/beacon`}, ${users} users${stage ? `, BENCH_STAGE=${stage}` : ""}; per request: ${per(used.profile_reads + used.profile_requests)} user-object RPCs, ${per(used.item_reads)} ItemStats reads, ${per(used.trend_reads)} ItemTrends reads. Self time:`];
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) lines.push(`${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
   lines.push("Inclusive time (function names of the minified bundle's source):");
   for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, 40)) lines.push(`${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);

@@ -256,6 +256,13 @@ const handler: ExportedHandler<Env> = {
     const stage = (env as Env & { BENCH_STAGE?: string }).BENCH_STAGE;
     if (stage === "no_log" && console.log !== noLog) console.log = noLog;
     const e = stage === "no_do" ? withoutObjects(env) : env;
+    // recs_user_only: GET /v1/recommendations/:site/:id reads the person's object and answers
+    // its ranking input, nothing else (no access check, ranking or request log): the collector's
+    // own read floor, next to the bench's generic one (servers.ts startReadFloor).
+    if (stage === "recs_user_only" && req.method === "GET" && url.pathname.startsWith("/v1/recommendations/")) {
+      const [site, id] = url.pathname.split("/").slice(3).map(decodeURIComponent);
+      return Response.json(await e.PROFILES.get(e.PROFILES.idFromName(`${site}:${id}`)).rankingInput());
+    }
     return collector.fetch!(req as Parameters<NonNullable<typeof collector.fetch>>[0], e, ctx);
   },
   async queue(batch, env, ctx) {
