@@ -6,7 +6,8 @@
  * bench/results/<date>.json, bench/results/latest.json, docs/PERFORMANCE.md and
  * docs/performance.svg. The smoke run writes .bench-dist/smoke.json only; `--only a,b` runs
  * some sections (rows, phases, mix, floor, disk, freshness, recs, cpu, snippets) into
- * .bench-dist/partial.json, except `--only recs`, which writes bench/results/recs-<date>.json.
+ * .bench-dist/partial.json, except `--only recs`, which writes bench/results/recs-<date>.json
+ * and its section (and target rows) into docs/PERFORMANCE.md's generated block.
  *
  * Fails (exit 1) on errors (a non-2xx answer, an event that never shows up), never on numbers.
  */
@@ -17,7 +18,7 @@ import { join } from "node:path";
 import type { CostBreakdown, Counters } from "./cost";
 import { pushed, readBack, toLake, type LakeBucket, type Pushed } from "./freshness";
 import type { LoadResult } from "./load";
-import { markdown, spliceGenerated, svg } from "./report";
+import { markdown, spliceGenerated, spliceRecs, svg } from "./report";
 import { recsPhases, type RecsBenchOptions, type RecsBenchResult } from "./recs";
 import { rowsProbe, type RowsProbe } from "./rows";
 import { DISTINCT_USERS, fixedPhase, floorPhases, HOT_USERS, mixPhase, SITE_SECRETS, SITES, type RunOptions } from "./phases";
@@ -130,6 +131,13 @@ async function recsOnly(): Promise<void> {
     const file = join(dir, `recs-${started.toISOString().slice(0, 19).replace(/:/g, "")}Z.json`);
     writeFileSync(file, JSON.stringify({ date: started.toISOString(), command: "npm run bench -- --only recs", machine: m, settings: { seconds: SECONDS, connections: CONNECTIONS, storage: shm ? "tmpfs" : "disk" }, recommendations: r }, null, 2));
     log(`wrote ${file.slice(ROOT.length)}`);
+    const docPath = join(ROOT, "docs/PERFORMANCE.md");
+    const doc = readFileSync(docPath, "utf8");
+    const spliced = spliceRecs(doc, r, { date: started.toISOString(), command: "npm run bench -- --only recs", loadavg: m.loadavg, loadavg_end: os.loadavg() });
+    if (spliced !== doc) {
+      writeFileSync(docPath, spliced);
+      log("wrote its section and target rows into docs/PERFORMANCE.md's generated block");
+    } else log("docs/PERFORMANCE.md has no recommendation section in its generated block: run the full bench");
     const failures = recsFailures(r);
     for (const f of failures) console.error(`[bench] ERROR ${f}`);
     if (failures.length) process.exit(1);
