@@ -129,15 +129,9 @@ async function recsOnly(): Promise<void> {
     const dir = join(ROOT, "bench/results");
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `recs-${started.toISOString().slice(0, 19).replace(/:/g, "")}Z.json`);
-    writeFileSync(file, JSON.stringify({ date: started.toISOString(), command: "npm run bench -- --only recs", machine: m, settings: { seconds: SECONDS, connections: CONNECTIONS, storage: shm ? "tmpfs" : "disk" }, recommendations: r }, null, 2));
+    writeFileSync(file, JSON.stringify({ date: started.toISOString(), command: "npm run bench -- --only recs", machine: { ...m, loadavg_end: os.loadavg() }, settings: { seconds: SECONDS, connections: CONNECTIONS, storage: shm ? "tmpfs" : "disk" }, recommendations: r }, null, 2));
     log(`wrote ${file.slice(ROOT.length)}`);
-    const docPath = join(ROOT, "docs/PERFORMANCE.md");
-    const doc = readFileSync(docPath, "utf8");
-    const spliced = spliceRecs(doc, r, { date: started.toISOString(), command: "npm run bench -- --only recs", loadavg: m.loadavg, loadavg_end: os.loadavg() });
-    if (spliced !== doc) {
-      writeFileSync(docPath, spliced);
-      log("wrote its section and target rows into docs/PERFORMANCE.md's generated block");
-    } else log("docs/PERFORMANCE.md has no recommendation section in its generated block: run the full bench");
+    writeRecsSection(r, { date: started.toISOString(), command: "npm run bench -- --only recs", loadavg: m.loadavg, loadavg_end: os.loadavg() });
     const failures = recsFailures(r);
     for (const f of failures) console.error(`[bench] ERROR ${f}`);
     if (failures.length) process.exit(1);
@@ -145,6 +139,16 @@ async function recsOnly(): Promise<void> {
     await ceiling.stop();
     if (shm) rmSync(shm, { recursive: true, force: true });
   }
+}
+
+/** A recs-only run's section and target rows into docs/PERFORMANCE.md's generated block (report.ts spliceRecs). */
+function writeRecsSection(r: RecsBenchResult, run: Parameters<typeof spliceRecs>[2]): void {
+  const docPath = join(ROOT, "docs/PERFORMANCE.md");
+  const doc = readFileSync(docPath, "utf8");
+  const spliced = spliceRecs(doc, r, run);
+  if (spliced === doc) return log("docs/PERFORMANCE.md has no recommendation section in its generated block: run the full bench");
+  writeFileSync(docPath, spliced);
+  log("wrote the recommendation section and its target rows into docs/PERFORMANCE.md's generated block");
 }
 
 function recsOptions(ceiling: Server, shm: string | undefined, started: Date): RecsBenchOptions {
@@ -161,6 +165,12 @@ function reportOnly(file: string): void {
 }
 
 async function main(): Promise<void> {
+  // `--report-recs bench/results/recs-<date>.json`: that recs-only run's section again (e.g. after a merge).
+  const recsArg = process.argv.indexOf("--report-recs");
+  if (recsArg > 0) {
+    const j = JSON.parse(readFileSync(process.argv[recsArg + 1]!, "utf8")) as { date: string; command: string; machine: { loadavg: number[]; loadavg_end?: number[] }; recommendations: RecsBenchResult };
+    return writeRecsSection(j.recommendations, { date: j.date, command: j.command, loadavg: j.machine.loadavg, ...(j.machine.loadavg_end ? { loadavg_end: j.machine.loadavg_end } : {}) });
+  }
   const reportArg = process.argv.indexOf("--report");
   if (reportArg > 0) return reportOnly(process.argv[reportArg + 1]!);
   if (only?.size === 1 && only.has("recs")) return recsOnly();
