@@ -1,0 +1,247 @@
+/**
+ * A zod schema's fast path for the common, valid input: compiled once from the schema's own
+ * definition (zod stays the schema language and the only source of truth), it answers either
+ * the exact value zod's `safeParse` would return (same keys, same key order, same values) or
+ * UNSURE, and then the caller asks zod, which also words every error. zod without its JIT (as
+ * in workerd, which forbids code generation) spends most of its time in generic machinery
+ * (payloads, issue arrays, per-field closures): this walks the same checks without it.
+ *
+ * Only what is listed below is compiled; any other construct, check, option or flag (coerce,
+ * transforms, refinements, defaults, custom `when`, other string formats) makes that part of
+ * the schema UNSURE for every input, so it cannot accept what zod rejects. Each construct
+ * mirrors zod's own code (zod/v4/core/schemas.js, checks.js) and answers UNSURE at anything
+ * unusual rather than repeating zod's subtler rules:
+ * - strict objects: every `for...in` key must be in the shape; a key is present by `in`; an
+ *   absent key is allowed only for optional fields; a present `undefined` is UNSURE.
+ * - strings: min/max length in UTF-16 units, only where they decide the same as zod's
+ *   code-point count (at most `max` units; at least 2 x `min` units, or 1 for min 1); `regex`
+ *   and `datetime` with the schema's own RegExp; `url` as zod checks it (trim, URL.canParse,
+ *   tab and newline removed from the output) when it has no hostname/protocol/normalize option.
+ * - numbers: finite; greater/less than; integer formats (safe integers) and their ranges.
+ * - booleans, literals, enums, unions of literals, optional, unknown, arrays with length
+ *   bounds, and discriminated unions (by a literal discriminator, no fallback).
+ */
+import { core, type z } from "zod";
+
+export const UNSURE: unique symbol = Symbol("unsure");
+export type Unsure = typeof UNSURE;
+/** The value zod would return for `value`, or UNSURE (ask zod). Never throws, never mutates its input. */
+export type FastParse<T> = (value: unknown) => T | Unsure;
+
+type Fn = (v: unknown) => unknown;
+interface Def {
+  type: string;
+  checks?: Schema[];
+  check?: string;
+  coerce?: boolean;
+  format?: string;
+  pattern?: RegExp;
+  minimum?: number;
+  maximum?: number;
+  value?: unknown;
+  inclusive?: boolean;
+  when?: (p: { value: unknown; issues: unknown[] }) => boolean;
+  shape?: Record<string, Schema>;
+  catchall?: Schema;
+  innerType?: Schema;
+  element?: Schema;
+  options?: Schema[];
+  discriminator?: string;
+  unionFallback?: boolean;
+  [k: string]: unknown;
+}
+interface Schema {
+  _zod: { def: Def; traits: Set<string>; values?: Set<unknown>; optin?: string; optout?: string };
+}
+
+/** The schema's fast path; a schema with nothing compilable answers UNSURE for every input. */
+export function fastParser<S extends z.ZodType>(schema: S): FastParse<z.output<S>> {
+  const fn = compile(schema as unknown as Schema);
+  return (fn ?? (() => UNSURE)) as FastParse<z.output<S>>;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const ownChecks = (s: Schema): Schema[] => [...(s._zod.traits.has("$ZodCheck") ? [s] : []), ...(s._zod.def.checks ?? [])];
+/** zod's length checks carry a default `when` (a non-nullish value with a length): true for every string and array. */
+const lengthWhen = (d: Def) => d.when === undefined || (d.when({ value: "", issues: [] }) === true && d.when({ value: [], issues: [] }) === true);
+
+function compile(s: Schema): Fn | null {
+  const def = s._zod.def;
+  if (def.coerce) return null;
+  switch (def.type) {
+    case "string":
+      return stringParser(s);
+    case "number":
+      return numberParser(s);
+    case "boolean":
+      return ownChecks(s).length ? null : (v) => (typeof v === "boolean" ? v : UNSURE);
+    case "literal":
+    case "enum":
+      return valueSet(s);
+    case "unknown":
+    case "any":
+      return ownChecks(s).length ? null : (v) => v;
+    case "optional": {
+      if (ownChecks(s).length || def.innerType!._zod.optin === "defaulted") return null;
+      const inner = compile(def.innerType!);
+      return inner && ((v) => (v === undefined ? UNSURE : inner(v)));
+    }
+    case "union":
+      return def.discriminator !== undefined ? discriminated(s) : valueSet(s);
+    case "array":
+      return arrayParser(s);
+    case "object":
+      return objectParser(s);
+    default:
+      return null;
+  }
+}
+
+/** Literals, enums and unions of them: membership in zod's own value set. */
+function valueSet(s: Schema): Fn | null {
+  const def = s._zod.def;
+  if (ownChecks(s).length) return null;
+  if (def.type === "union" && !def.options!.every((o) => (o._zod.def.type === "literal" || o._zod.def.type === "enum") && !ownChecks(o).length)) return null;
+  const values = s._zod.values;
+  if (!values || values.has(undefined)) return null;
+  return (v) => (values.has(v) ? v : UNSURE);
+}
+
+function stringParser(s: Schema): Fn | null {
+  const steps: ((v: string) => string | Unsure)[] = [];
+  for (const c of ownChecks(s)) {
+    const d = c._zod.def;
+    if (d.check === "min_length" && lengthWhen(d)) {
+      // zod counts code points, at least half the units: 2 x min units always reach min.
+      const min = d.minimum!;
+      const units = min <= 1 ? min : 2 * min;
+      steps.push((v) => (v.length >= units ? v : UNSURE));
+    } else if (d.check === "max_length" && lengthWhen(d)) {
+      const max = d.maximum!;
+      steps.push((v) => (v.length <= max ? v : UNSURE)); // code points <= units
+    } else if (d.check === "string_format" && (d.format === "regex" || d.format === "datetime") && d.pattern instanceof RegExp && !d.when) {
+      const re = d.pattern;
+      steps.push((v) => {
+        re.lastIndex = 0;
+        return re.test(v) ? v : UNSURE;
+      });
+    } else if (d.check === "string_format" && d.format === "url" && c === s && !("normalize" in d) && !("hostname" in d) && !("protocol" in d) && !d.when) {
+      steps.push(urlStep);
+    } else return null;
+  }
+  return (v) => {
+    if (typeof v !== "string") return UNSURE;
+    let out: string | Unsure = v;
+    for (let i = 0; i < steps.length && out !== UNSURE; i++) out = steps[i]!(out);
+    return out;
+  };
+}
+
+const TAB_NL = /[\t\n\r]/g;
+/** zod's url(): the trimmed text must parse; its output is that text without tabs and newlines (later checks see the output). */
+function urlStep(v: string): string | Unsure {
+  const trimmed = v.trim();
+  if (!URL.canParse(trimmed)) return UNSURE;
+  return trimmed.includes("\t") || trimmed.includes("\n") || trimmed.includes("\r") ? trimmed.replace(TAB_NL, "") : trimmed;
+}
+
+function numberParser(s: Schema): Fn | null {
+  const tests: ((n: number) => boolean)[] = [];
+  for (const c of ownChecks(s)) {
+    const d = c._zod.def;
+    if ((d.check === "greater_than" || d.check === "less_than") && typeof d.value === "number" && !d.when) {
+      const bound = d.value;
+      if (d.check === "greater_than") tests.push(d.inclusive ? (n) => n >= bound : (n) => n > bound);
+      else tests.push(d.inclusive ? (n) => n <= bound : (n) => n < bound);
+    } else if (d.check === "number_format" && !d.when) {
+      const range = core.util.NUMBER_FORMAT_RANGES[(d.format ?? "float64") as keyof typeof core.util.NUMBER_FORMAT_RANGES];
+      if (!range) return null;
+      const [lo, hi] = range;
+      if (d.format!.includes("int")) tests.push((n) => Number.isSafeInteger(n) && n >= lo && n <= hi);
+      else tests.push((n) => n >= lo && n <= hi);
+    } else return null;
+  }
+  return (v) => {
+    if (typeof v !== "number" || !Number.isFinite(v)) return UNSURE;
+    for (let i = 0; i < tests.length; i++) if (!tests[i]!(v)) return UNSURE;
+    return v;
+  };
+}
+
+function arrayParser(s: Schema): Fn | null {
+  let min = 0;
+  let max = Infinity;
+  for (const c of s._zod.def.checks ?? []) {
+    const d = c._zod.def;
+    if (d.check === "min_length" && lengthWhen(d)) min = Math.max(min, d.minimum!);
+    else if (d.check === "max_length" && lengthWhen(d)) max = Math.min(max, d.maximum!);
+    else return null;
+  }
+  const element = compile(s._zod.def.element!);
+  if (!element) return null;
+  return (v) => {
+    if (!Array.isArray(v) || v.length < min || v.length > max) return UNSURE;
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const r = element(v[i]);
+      if (r === UNSURE) return UNSURE;
+      out[i] = r;
+    }
+    return out;
+  };
+}
+
+function objectParser(s: Schema): Fn | null {
+  const def = s._zod.def;
+  if (ownChecks(s).length || def.catchall?._zod.def.type !== "never" || !def.shape) return null;
+  const keys = Object.keys(def.shape);
+  if (Object.getOwnPropertySymbols(def.shape).length || keys.includes("__proto__")) return null;
+  const keySet = new Set(keys);
+  const fields: { key: string; parse: Fn; optional: boolean }[] = [];
+  for (const key of keys) {
+    const f = def.shape[key]!;
+    const parse = compile(f);
+    if (!parse) return null;
+    fields.push({ key, parse, optional: f._zod.optin === "optional" && f._zod.optout === "optional" });
+  }
+  return (v) => {
+    if (!isObject(v)) return UNSURE;
+    for (const k in v) if (!keySet.has(k)) return UNSURE; // unknown key (also __proto__, constructor)
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      if (!(f.key in v)) {
+        if (f.optional) continue;
+        return UNSURE;
+      }
+      const x = v[f.key];
+      if (x === undefined) return UNSURE;
+      const r = f.parse(x);
+      if (r === UNSURE) return UNSURE;
+      out[f.key] = r;
+    }
+    return out;
+  };
+}
+
+/** A discriminated union: the option its literal discriminator names; options that do not compile stay with zod. */
+function discriminated(s: Schema): Fn | null {
+  const def = s._zod.def;
+  if (ownChecks(s).length || def.unionFallback) return null;
+  const disc = def.discriminator!;
+  const byValue = new Map<unknown, Fn | null>();
+  for (const o of def.options!) {
+    const values = o._zod.def.shape?.[disc]?._zod.values;
+    if (o._zod.def.type !== "object" || !values) return null;
+    const parse = compile(o);
+    for (const value of values) {
+      if (value === undefined || byValue.has(value)) return null;
+      byValue.set(value, parse);
+    }
+  }
+  return (v) => {
+    if (!isObject(v)) return UNSURE;
+    const parse = byValue.get(v[disc]);
+    return parse ? parse(v) : UNSURE;
+  };
+}
