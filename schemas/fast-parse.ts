@@ -108,62 +108,85 @@ function valueSet(s: Schema): Fn | null {
 }
 
 function stringParser(s: Schema): Fn | null {
-  const steps: ((v: string) => string | Unsure)[] = [];
+  // Bounds in UTF-16 units where they decide as zod's code-point count does: at most `max`
+  // units (code points <= units); at least 2 x `min` units (or 1 for min 1).
+  let lo = 0;
+  let hi = Infinity;
+  const patterns: RegExp[] = [];
+  let url = false;
   for (const c of ownChecks(s)) {
     const d = c._zod.def;
-    if (d.check === "min_length" && lengthWhen(d)) {
-      // zod counts code points, at least half the units: 2 x min units always reach min.
-      const min = d.minimum!;
-      const units = min <= 1 ? min : 2 * min;
-      steps.push((v) => (v.length >= units ? v : UNSURE));
-    } else if (d.check === "max_length" && lengthWhen(d)) {
-      const max = d.maximum!;
-      steps.push((v) => (v.length <= max ? v : UNSURE)); // code points <= units
-    } else if (d.check === "string_format" && (d.format === "regex" || d.format === "datetime") && d.pattern instanceof RegExp && !d.when) {
-      const re = d.pattern;
-      steps.push((v) => {
-        re.lastIndex = 0;
-        return re.test(v) ? v : UNSURE;
-      });
-    } else if (d.check === "string_format" && d.format === "url" && c === s && !("normalize" in d) && !("hostname" in d) && !("protocol" in d) && !d.when) {
-      steps.push(urlStep);
-    } else return null;
+    if (d.check === "min_length" && lengthWhen(d)) lo = Math.max(lo, d.minimum! <= 1 ? d.minimum! : 2 * d.minimum!);
+    else if (d.check === "max_length" && lengthWhen(d)) hi = Math.min(hi, d.maximum!);
+    else if (d.check === "string_format" && (d.format === "regex" || d.format === "datetime") && d.pattern instanceof RegExp && !d.when) patterns.push(d.pattern);
+    else if (d.check === "string_format" && d.format === "url" && c === s && !("normalize" in d) && !("hostname" in d) && !("protocol" in d) && !d.when) url = true;
+    else return null;
   }
+  // zod's url check runs first (the format schema is its own first check) and may change the value the others see.
+  if (url) {
+    const rest = bounded(lo, hi, patterns);
+    return (v) => (typeof v === "string" ? urlValue(v, rest) : UNSURE);
+  }
+  const check = bounded(lo, hi, patterns);
+  return (v) => (typeof v === "string" && check(v) ? v : UNSURE);
+}
+
+function bounded(lo: number, hi: number, patterns: RegExp[]): (v: string) => boolean {
+  const re = patterns.length === 1 ? patterns[0]! : null;
+  if (re)
+    return (v) => {
+      if (v.length < lo || v.length > hi) return false;
+      re.lastIndex = 0;
+      return re.test(v);
+    };
   return (v) => {
-    if (typeof v !== "string") return UNSURE;
-    let out: string | Unsure = v;
-    for (let i = 0; i < steps.length && out !== UNSURE; i++) out = steps[i]!(out);
-    return out;
+    if (v.length < lo || v.length > hi) return false;
+    for (const p of patterns) {
+      p.lastIndex = 0;
+      if (!p.test(v)) return false;
+    }
+    return true;
   };
 }
 
 const TAB_NL = /[\t\n\r]/g;
-/** zod's url(): the trimmed text must parse; its output is that text without tabs and newlines (later checks see the output). */
-function urlStep(v: string): string | Unsure {
+/** zod's url(): the trimmed text must parse; its output is that text without tabs and newlines, which the later checks see. */
+function urlValue(v: string, rest: (v: string) => boolean): string | Unsure {
   const trimmed = v.trim();
   if (!URL.canParse(trimmed)) return UNSURE;
-  return trimmed.includes("\t") || trimmed.includes("\n") || trimmed.includes("\r") ? trimmed.replace(TAB_NL, "") : trimmed;
+  const out = trimmed.includes("\t") || trimmed.includes("\n") || trimmed.includes("\r") ? trimmed.replace(TAB_NL, "") : trimmed;
+  return rest(out) ? out : UNSURE;
 }
 
 function numberParser(s: Schema): Fn | null {
-  const tests: ((n: number) => boolean)[] = [];
+  // The conjunction of the bounds as one range: [lo, hi], each end inclusive or not.
+  let lo = -Infinity;
+  let loIn = true;
+  let hi = Infinity;
+  let hiIn = true;
+  let int = false;
+  const above = (b: number, inclusive: boolean) => {
+    if (b > lo || (b === lo && !inclusive)) [lo, loIn] = [b, inclusive];
+  };
+  const below = (b: number, inclusive: boolean) => {
+    if (b < hi || (b === hi && !inclusive)) [hi, hiIn] = [b, inclusive];
+  };
   for (const c of ownChecks(s)) {
     const d = c._zod.def;
-    if ((d.check === "greater_than" || d.check === "less_than") && typeof d.value === "number" && !d.when) {
-      const bound = d.value;
-      if (d.check === "greater_than") tests.push(d.inclusive ? (n) => n >= bound : (n) => n > bound);
-      else tests.push(d.inclusive ? (n) => n <= bound : (n) => n < bound);
-    } else if (d.check === "number_format" && !d.when) {
+    if (d.check === "greater_than" && typeof d.value === "number" && !d.when) above(d.value, d.inclusive === true);
+    else if (d.check === "less_than" && typeof d.value === "number" && !d.when) below(d.value, d.inclusive === true);
+    else if (d.check === "number_format" && !d.when) {
       const range = core.util.NUMBER_FORMAT_RANGES[(d.format ?? "float64") as keyof typeof core.util.NUMBER_FORMAT_RANGES];
       if (!range) return null;
-      const [lo, hi] = range;
-      if (d.format!.includes("int")) tests.push((n) => Number.isSafeInteger(n) && n >= lo && n <= hi);
-      else tests.push((n) => n >= lo && n <= hi);
+      if (d.format!.includes("int")) int = true;
+      above(range[0], true);
+      below(range[1], true);
     } else return null;
   }
   return (v) => {
-    if (typeof v !== "number" || !Number.isFinite(v)) return UNSURE;
-    for (let i = 0; i < tests.length; i++) if (!tests[i]!(v)) return UNSURE;
+    if (typeof v !== "number" || !Number.isFinite(v) || (int && !Number.isSafeInteger(v))) return UNSURE;
+    if (loIn ? v < lo : v <= lo) return UNSURE;
+    if (hiIn ? v > hi : v >= hi) return UNSURE;
     return v;
   };
 }
