@@ -55,7 +55,38 @@ export function parseTime(v: unknown): number | null {
 
 /** ISO string of a time, or null when it is not one (NaN, ±Infinity, beyond a Date's range). */
 export function isoOf(ms: number): string | null {
-  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : null;
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? isoString(ms) : null;
+}
+
+const pad2 = (n: number): string => (n < 10 ? "0" + n : "" + n);
+const pad3 = (n: number): string => (n < 10 ? "00" + n : n < 100 ? "0" + n : "" + n);
+const LAST_4_DIGIT_YEAR_MS = Date.UTC(10000, 0, 1);
+
+/**
+ * `new Date(ms).toISOString()`, the same string, by arithmetic for whole milliseconds in years
+ * 1970..9999 (V8's toISOString costs about 1 µs, and a record has one per event); other values
+ * go to toISOString itself (which throws a RangeError for NaN and ±Infinity).
+ */
+export function isoString(ms: number): string {
+  if (!(ms >= 0 && ms < LAST_4_DIGIT_YEAR_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  // Civil date from days since 1970-01-01 (H. Hinnant's days_from_civil, inverted), in eras of 400 years from 0000-03-01.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const h = Math.floor(rest / HOUR_MS);
+  rest -= h * HOUR_MS;
+  const m = Math.floor(rest / MINUTE_MS);
+  rest -= m * MINUTE_MS;
+  const s = Math.floor(rest / SECOND_MS);
+  return year + "-" + pad2(month) + "-" + pad2(day) + "T" + pad2(h) + ":" + pad2(m) + ":" + pad2(s) + "." + pad3(rest - s * SECOND_MS) + "Z";
 }
 
 /**
@@ -95,13 +126,13 @@ const limits = (s: TimeSource) => `${span(TIME_WINDOW[s].pastMs)} before to ${sp
  * The time an event is stored and profiled at, or why it is refused. Browsers: skew-corrected
  * from sent_at; servers: as sent. Either way inside the source's window.
  */
-export function eventTime(input: { receivedMs: number; sentAt: unknown; ts: unknown; source: TimeSource }): TimeVerdict {
+export function eventTime(input: { receivedMs: number; sentAt: unknown; ts: unknown; source: TimeSource; /** parseTime(sentAt), when the caller has it (one per beacon). */ sentMs?: number | null }): TimeVerdict {
   const { receivedMs, source } = input;
   const clientMs = parseTime(input.ts);
   if (clientMs === null) return { ok: false, path: "ts", message: "expected an ISO 8601 date-time" };
   let ms = clientMs;
   if (source === "browser") {
-    const sentMs = parseTime(input.sentAt);
+    const sentMs = input.sentMs !== undefined ? input.sentMs : parseTime(input.sentAt);
     if (sentMs === null) return { ok: false, path: "sent_at", message: "expected an ISO 8601 date-time" };
     ms = correctTs(receivedMs, sentMs, clientMs);
   }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { alarmTime, clampToWindow, correctTs, DAY_MS, EARLIEST_MS, eventTime, inWindow, isoOf, MAX_ALARM_AHEAD_MS, MAX_DATE_MS, MINUTE_MS, parseTime, plausibleTime, TIME_WINDOW } from "./time";
+import { alarmTime, clampToWindow, correctTs, DAY_MS, EARLIEST_MS, eventTime, inWindow, isoOf, isoString, MAX_ALARM_AHEAD_MS, MAX_DATE_MS, MINUTE_MS, parseTime, plausibleTime, TIME_WINDOW } from "./time";
 
 const NOW = Date.parse("2026-11-30T12:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -18,6 +18,18 @@ describe("parseTime and isoOf", () => {
       const ms = parseTime(s);
       if (ms !== null) expect(isoOf(ms)).not.toBeNull();
     }));
+  });
+});
+
+describe("isoString", () => {
+  it("is toISOString's string for every time, by arithmetic in years 1970..9999", () => {
+    const LAST = Date.UTC(10000, 0, 1);
+    const edges = [0, 1, 999, 1000, DAY_MS - 1, DAY_MS, Date.UTC(1972, 1, 29), Date.UTC(2000, 1, 29, 23, 59, 59, 999), Date.UTC(2000, 2, 1), Date.UTC(2100, 1, 28, 12), Date.UTC(2100, 2, 1), Date.UTC(2400, 1, 29), NOW, LAST - 1];
+    for (const ms of edges) expect(isoString(ms)).toBe(new Date(ms).toISOString());
+    fc.assert(fc.property(fc.oneof(fc.integer({ min: 0, max: LAST - 1 }), fc.integer({ min: NOW - 800 * DAY_MS, max: NOW + DAY_MS }), fc.integer({ min: -MAX_DATE_MS, max: MAX_DATE_MS }), fc.double({ min: -1e13, max: 1e13, noNaN: true })), (ms) => {
+      expect(isoString(ms)).toBe(new Date(ms).toISOString());
+    }), { numRuns: 20_000 });
+    for (const bad of [NaN, Infinity, -Infinity, MAX_DATE_MS + 1]) expect(() => isoString(bad)).toThrow(RangeError);
   });
 });
 

@@ -1,6 +1,6 @@
 /** Turning untrusted JSON into an envelope and per-event verdicts. Pure; no Workers APIs. */
 import type { z } from "zod";
-import { envelopeSchema, eventSchema, eventTime, fastParser, SERVER_EVENT_TYPES, UNSURE, type CollectEvent, type Envelope, type TimeSource } from "../../schemas";
+import { envelopeSchema, eventSchema, eventTime, fastParser, parseTime, SERVER_EVENT_TYPES, UNSURE, type CollectEvent, type Envelope, type TimeSource } from "../../schemas";
 
 export interface FieldError {
   path: string;
@@ -83,8 +83,9 @@ export function validateEvents(events: readonly unknown[]): EventVerdicts {
 export function checkEventTimes(sentAt: string, verdicts: EventVerdicts, receivedMs: number, source: TimeSource): EventVerdicts {
   const valid: EventVerdicts["valid"] = [];
   const rejected = [...verdicts.rejected];
+  const sentMs = source === "browser" ? parseTime(sentAt) : null; // once per beacon
   for (const v of verdicts.valid) {
-    const t = eventTime({ receivedMs, sentAt, ts: v.event.ts, source });
+    const t = eventTime({ receivedMs, sentAt, sentMs, ts: v.event.ts, source });
     if (t.ok) valid.push(v);
     else rejected.push({ index: v.index, id: v.event.id, errors: [{ path: t.path, message: t.message }] });
   }
