@@ -15,20 +15,21 @@ import { applyEvent, emptyProfile } from "../durable-objects/profile";
 import { packRecords } from "../schemas";
 import { parseJson } from "../worker/lib/body";
 import { enrichEvents } from "../worker/lib/enrich";
-import { parseEnvelope, validateEvents } from "../worker/lib/validate";
+import { checkEventTimes, parseEnvelope, validateEvents } from "../worker/lib/validate";
 import { beacon, BENCH_UA } from "./bodies";
 
 const CF = { country: "DE", region: "Berlin", city: "Berlin", postalCode: "10115", latitude: "52.52", longitude: "13.40", timezone: "Europe/Berlin", continent: "EU", colo: "FRA", asn: 3320, asOrganization: "Deutsche Telekom" };
 
-/** What the collect route does between reading the body and calling the user's object. */
+/** What the collect route does between reading the body and calling the user's object (worker/ingest.ts: schema, time window, enrichment). */
 function pipeline(text: string) {
+  const receivedMs = Date.now();
   const json = parseJson(text);
   if (!json.ok) throw new Error(json.error);
   const env = parseEnvelope(json.value);
   if (!env.ok) throw new Error(JSON.stringify(env.details));
-  const { valid, rejected } = validateEvents(env.envelope.events);
+  const { valid, rejected } = checkEventTimes(env.envelope.sent_at, validateEvents(env.envelope.events), receivedMs, "browser");
   if (rejected.length) throw new Error(JSON.stringify(rejected));
-  return enrichEvents(env.envelope, valid.map((v) => v.event), { receivedMs: Date.now(), userAgent: BENCH_UA, cf: CF, scrubParams: [] });
+  return enrichEvents(env.envelope, valid.map((v) => v.event), { receivedMs, userAgent: BENCH_UA, cf: CF, scrubParams: [] });
 }
 
 /** This thread's CPU time (vitest runs the file in a worker thread; other threads are not ours). */
