@@ -21,7 +21,7 @@
  * - booleans, literals, enums, unions of literals, optional, unknown, arrays with length
  *   bounds, and discriminated unions (by a literal discriminator, no fallback).
  */
-import { core, type z } from "zod";
+import type { z } from "zod";
 
 export const UNSURE: unique symbol = Symbol("unsure");
 export type Unsure = typeof UNSURE;
@@ -158,6 +158,18 @@ function urlValue(v: string, rest: (v: string) => boolean): string | Unsure {
   return rest(out) ? out : UNSURE;
 }
 
+/**
+ * zod's ranges of its number formats (core.util.NUMBER_FORMAT_RANGES; the unit test checks
+ * they are the same). Copied: importing zod's `core` would bundle all of it (+500 KB).
+ */
+export const NUMBER_FORMAT_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+  float32: [-3.4028234663852886e38, 3.4028234663852886e38],
+  float64: [-Number.MAX_VALUE, Number.MAX_VALUE],
+};
+
 function numberParser(s: Schema): Fn | null {
   // The conjunction of the bounds as one range: [lo, hi], each end inclusive or not.
   let lo = -Infinity;
@@ -176,7 +188,7 @@ function numberParser(s: Schema): Fn | null {
     if (d.check === "greater_than" && typeof d.value === "number" && !d.when) above(d.value, d.inclusive === true);
     else if (d.check === "less_than" && typeof d.value === "number" && !d.when) below(d.value, d.inclusive === true);
     else if (d.check === "number_format" && !d.when) {
-      const range = core.util.NUMBER_FORMAT_RANGES[(d.format ?? "float64") as keyof typeof core.util.NUMBER_FORMAT_RANGES];
+      const range = NUMBER_FORMAT_RANGES[d.format ?? "float64"];
       if (!range) return null;
       if (d.format!.includes("int")) int = true;
       above(range[0], true);

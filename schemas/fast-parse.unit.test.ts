@@ -6,11 +6,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { array, boolean, email, int32, literal, number, object, strictObject, string, union, unknown, url, enum as oneOf, type z } from "zod";
+import { array, boolean, core, email, int32, literal, number, object, strictObject, string, union, unknown, url, enum as oneOf, type z } from "zod";
 import { edgeNumber, edgeString, extremeDate, hostileValue, validProps } from "../test/fuzz/arbitraries";
 import { envelopeSchema } from "./envelope";
 import { CLIENT_EVENT_TYPES, eventSchema } from "./events";
-import { fastParser, UNSURE } from "./fast-parse";
+import { fastParser, NUMBER_FORMAT_RANGES, UNSURE } from "./fast-parse";
 
 const fastEvent = fastParser(eventSchema);
 const fastEnvelope = fastParser(envelopeSchema);
@@ -210,6 +210,12 @@ describe("fastParser on other schemas of the constructs it compiles", () => {
     ];
     const input = fc.oneof(anyValue, fc.constantFrom("😀😀", "😀a", "abc", "😀😀😀", "ab", "a😀😀", 0, 10, 9, 2 ** 31, -(2 ** 31) - 1, 1.5, -1.5, 1.5000001, "a", "b", 1, "1", true), fc.array(fc.oneof(fc.integer(), fc.double()), { maxLength: 4 }), fc.record({ a: fc.oneof(fc.constantFrom("ab", "😀😀", "abc"), anyValue), b: anyValue, c: fc.oneof(urlish, fc.constantFrom(" https://a.example/ ", "https://a.example/\t\t")) }, { requiredKeys: [] }));
     fc.assert(fc.property(fc.constantFrom(...schemas.keys()), input, (i, v) => agrees(schemas[i]!, fastParser(schemas[i]!), v)), { numRuns: 3000 });
+  });
+});
+
+describe("fastParser's copy of zod's number format ranges", () => {
+  it("is zod's", () => {
+    expect(NUMBER_FORMAT_RANGES).toEqual(core.util.NUMBER_FORMAT_RANGES);
   });
 });
 
