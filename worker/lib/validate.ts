@@ -57,6 +57,7 @@ export function validateEvents(events: readonly unknown[]): EventVerdicts {
   const valid: EventVerdicts["valid"] = [];
   const rejected: Rejection[] = [];
   for (let index = 0; index < events.length; index++) {
+    if (!(index in events)) continue; // a hole, skipped as forEach did
     const raw = events[index];
     // eventSchema has no server-made types, so an accepted event is never one.
     const fast = fastEvent(raw);
