@@ -20,6 +20,8 @@ export interface LoadPhase {
   mix?: Omit<MixOptions, "site" | "runId">;
   /** Run this long first (mix only) so sessions are under way; not in the result. */
   warmupSeconds?: number;
+  /** Offered load in requests/s over all connections (autocannon overallRate); none: as fast as answered. */
+  rate?: number;
   /** "collect" (default): POST beacons. "recommendations": GET /v1/recommendations of `users` users, half with a context product. */
   kind?: "collect" | "recommendations";
   /** Authorization header of recommendation reads. */
@@ -80,7 +82,7 @@ async function run(p: LoadPhase, mix: Mix | null, seconds: number): Promise<Load
       } catch {}
     },
   };
-  const options: autocannon.Options = { url: p.url, connections: p.connections, duration: seconds, pipelining: 1, timeout: 10, requests: [p.kind === "recommendations" ? recommendationRequest(p) : mix ? mixed : fixed] };
+  const options: autocannon.Options = { url: p.url, connections: p.connections, duration: seconds, pipelining: 1, timeout: 10, requests: [p.kind === "recommendations" ? recommendationRequest(p) : mix ? mixed : fixed], ...(p.rate ? { overallRate: p.rate } : {}) };
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(options, (err, res) => (err ? reject(err) : resolve(res)));
     instance.on("response", (_client, code) => {

@@ -60,7 +60,7 @@ export interface FloorResult {
   ratio_rps: number;
 }
 export interface MixResult {
-  settings: { min_gap_ms: number; returning: number; idle_ms: number; server_share: number; customers: number; session_timeout_s: number; warmup_s: number };
+  settings: { min_gap_ms: number; returning: number; idle_ms: number; server_share: number; customers: number; session_timeout_s: number; warmup_s: number; rate_per_s: number };
   load: LoadResult;
   /** Client events accepted over warm-up and measured run (the cost's denominator). */
   accepted_events: number;

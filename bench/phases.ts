@@ -62,8 +62,13 @@ export async function fixedPhase(o: RunOptions, url: string, ceil: LoadResult, e
 }
 
 /** The realistic mix (bench/mix.ts) on site "mix", priced over warm-up and run until every timer event reached the lake. */
+/** Requests per second offered in the mix (50 connections): under what the collector reaches on this machine while other jobs run. */
+export const MIX_RATE = 60;
+
 export async function mixPhase(o: RunOptions, url: string, runId: string): Promise<MixResult> {
-  const settings = { min_gap_ms: 5500, returning: 0.3, idle_ms: 15_000, server_share: 0.03, customers: 1000, session_timeout_s: MIX_TIMEOUT_S, warmup_s: o.smoke ? 8 : 20 };
+  // A steady offered rate that every build reaches here: the mix's share of new visitors, later
+  // beacons and backend batches follows the rate (mix.ts), so builds are compared on the same traffic.
+  const settings = { min_gap_ms: 5500, returning: 0.3, idle_ms: 15_000, server_share: 0.03, customers: 1000, session_timeout_s: MIX_TIMEOUT_S, warmup_s: o.smoke ? 8 : 20, rate_per_s: MIX_RATE };
   o.log(`mix: visitors (sessions of 1-8 beacons of 1-8 events, ≥ ${settings.min_gap_ms} ms apart, ${settings.returning * 100}% of sessions by returning visitors) + ${settings.server_share * 100}% Segment batches; ${settings.warmup_s} s warm-up`);
   const before = await readCounters(url);
   const load = await runLoad({
@@ -74,6 +79,7 @@ export async function mixPhase(o: RunOptions, url: string, runId: string): Promi
     connections: o.connections,
     seconds: o.seconds,
     warmupSeconds: settings.warmup_s,
+    rate: settings.rate_per_s,
     runId,
     mix: { minGapMs: settings.min_gap_ms, returning: settings.returning, idleMs: settings.idle_ms, serverShare: settings.server_share, serverKey: MIX_SERVER_KEY, customers: settings.customers },
   });

@@ -7,15 +7,17 @@
  * the lake ledger writes it once.
  *
  * When: the first records after a quiet interval are sent at once, after the transaction that
- * took them (the answer does not wait for the queue), with a flush timer SAFETY_MS later in
- * case the object stops first; records that arrive within FLUSH_INTERVAL_MS of the last flush
- * wait for its end (a timer), or go at FLUSH_MAX_EVENTS. A failed send keeps the chunks and
+ * took them (the answer does not wait for the queue); should the object stop first, the next
+ * alarm sends them: a flush timer SAFETY_MS later, unless another timer (a session's end) runs
+ * the alarm within SAFETY_MAX_MS anyway. Records that arrive within FLUSH_INTERVAL_MS of the
+ * last flush wait for its end (a timer), or go at FLUSH_MAX_EVENTS. A failed send keeps the chunks and
  * retries with exponential backoff (backoff.ts).
  *
- * Rows: a sent chunk leaves the state row with one write right after the send (or with a later
- * beacon's write, if one came meanwhile); if the object stops before that write, the chunk is
- * sent again under its id and the ledger skips it. Chunks beyond INLINE_MAX_BYTES (a long queue
- * outage) move to `buffer` rows, so the state row stays small.
+ * Rows: a sent chunk leaves the state row with the next write that happens anyway (a later
+ * beacon, a timer): an active visitor's next beacon comes about one flush interval later. Only
+ * if none came within dropGraceMs() is the row written for it alone. If the object stops before
+ * either, its next lifetime sends the chunk again under its id and the ledger skips it. Chunks
+ * beyond INLINE_MAX_BYTES (a long queue outage) move to `buffer` rows: the state row stays small.
  */
 import type { FlushChunk, LakeMessage, StoredRecord } from "../schemas";
 import { backoffMs } from "./backoff";
@@ -44,6 +46,15 @@ const CHUNK_MAX_BYTES = MAX_MESSAGE_BYTES - 1024;
 const INLINE_MAX_BYTES = 256 * 1024;
 /** How long after a transaction its chunks are sent by the alarm if the object stopped before it sent them. */
 export const SAFETY_MS = 30_000;
+/** Unless another timer (a session's end, by default 30 min) runs the alarm within this. */
+export const SAFETY_MAX_MS = 30 * 60_000;
+/**
+ * How long a sent chunk waits in the row for a write that happens anyway before one is made for
+ * it alone: 1.6 flush intervals (8 s by default), so that an active visitor's next beacon (the
+ * snippet flushes every 5 s) carries the drop; at most 8 s, under the 10 s after which workerd
+ * lets an idle object go (Cloudflare: a minute or more), which would cost a second send.
+ */
+export const dropGraceMs = (flushIntervalMs: number): number => Math.min(8_000, Math.max(1_000, Math.round(1.6 * flushIntervalMs)));
 const BUFFER_DDL = "CREATE TABLE IF NOT EXISTS buffer (seq INTEGER PRIMARY KEY, chunk TEXT NOT NULL, n INTEGER NOT NULL, bytes INTEGER NOT NULL, rec TEXT NOT NULL)";
 
 type Pending = Chunk & { spilled?: boolean };
@@ -57,6 +68,8 @@ export class Outbox {
   private readonly sent = new Set<string>();
   private inflight: Promise<FlushResult> | null = null;
   private lastFlushAt = 0;
+  /** The write that drops sent chunks if no other write came first (dropGraceMs). */
+  private dropTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly state: StateRow,
@@ -157,7 +170,10 @@ export class Outbox {
       // Sent right after this transaction; should the object stop before the queue took it, the
       // alarm sends it then. In the same row write, and the alarm rarely has to move for it:
       // it is usually set already (a session's end), and the timer leaves memory once sent.
+      // A timer due within SAFETY_MAX_MS (a session's end, by default 30 min) runs the alarm,
+      // which sends what is buffered: then no alarm is set for this alone (setAlarm is a row).
       const safety = now + Math.max(SAFETY_MS, this.cfg.flushIntervalMs);
+      if (this.schedule.earliest("flush") <= now + SAFETY_MAX_MS) return "now";
       if (retry === undefined || retry > safety) this.schedule.set("flush", safety);
       return "now";
     }
@@ -261,14 +277,26 @@ export class Outbox {
     const remaining = this.buffered();
     if (remaining === 0) this.schedule.clear("flush");
     await afterFlush(this.state, this.queue, site, this.objectId, { sent, remaining, startedMs });
-    // What the queue took leaves the row now (one row written), unless a later beacon's write
-    // did it meanwhile. Only memory knows a chunk was sent, and an idle object leaves memory
-    // after 10 s: left in the row, the chunk would be sent again by the next lifetime.
-    if (this.sentInRow()) {
-      this.dropSent();
-      this.state.save();
-    }
+    // What the queue took leaves the row with its next write. Only memory knows a chunk was
+    // sent, and an idle object leaves memory: left in the row, the chunk would be sent again by
+    // the next lifetime. So if no write comes within the grace, one is made for it alone.
+    if (this.sentInRow()) this.dropLater();
     return { sent, remaining };
+  }
+
+  private dropLater(): void {
+    if (this.dropTimer) return;
+    this.dropTimer = setTimeout(() => {
+      this.dropTimer = null;
+      if (this.inflight || !this.sentInRow()) return; // a flush under way writes or re-arms it
+      try {
+        this.dropSent();
+        this.state.save();
+      } catch (e) {
+        this.state.forget(); // read the row again; the chunk may be sent once more, the ledger skips it
+        log("dropping sent chunks failed", { error: (e as Error).message });
+      }
+    }, dropGraceMs(this.cfg.flushIntervalMs));
   }
 
   /** The retry time must survive a restart: the row is written now (one row) and the alarm set. */
@@ -277,6 +305,7 @@ export class Outbox {
     doc.attempt += 1;
     const delay = backoffMs(doc.attempt, RETRY_BASE_MS, RETRY_MAX_MS);
     this.schedule.set("flush", Date.now() + delay);
+    this.dropSent(); // chunks an earlier group of this flush sent leave with this write
     this.state.touch();
     this.state.save();
     await this.schedule.arm();

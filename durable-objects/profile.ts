@@ -185,8 +185,11 @@ function upgradeShape(stored: Profile): Profile {
 
 const SERVER_TYPES: readonly string[] = SERVER_EVENT_TYPES;
 
-/** Applies one accepted event. Mutates and returns the profile. */
-export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEFAULT_HALF_LIFE_MS, sessionTimeoutMs: number = SESSION_TIMEOUT_MS): Profile {
+/**
+ * Applies one accepted event. Mutates and returns the profile. `inSession` false: the event
+ * is not a visit (a backend's event without a session id): it opens or extends no session.
+ */
+export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEFAULT_HALF_LIFE_MS, sessionTimeoutMs: number = SESSION_TIMEOUT_MS, inSession = true): Profile {
   const at = parseTime(r.ts);
   // Every record's ts is inside the time window (schemas/time.ts, checked by the worker); one
   // without a usable time does not touch the profile (no NaN in it, no timer from it).
@@ -207,7 +210,7 @@ export function applyEvent(p: Profile, r: StoredRecord, halfLifeMs: number = DEF
     p.last_geo = r.geo;
     p.last_device = r.ua;
   }
-  applySession(p, r, at, sessionTimeoutMs);
+  if (inSession) applySession(p, r, at, sessionTimeoutMs);
 
   const interest = (productId: string, category: string | null | undefined, brand: string | null | undefined, w: number) => {
     // Cart and purchase events name only the product: its category and brand come from what

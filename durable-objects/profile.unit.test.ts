@@ -38,6 +38,15 @@ describe("decay and bump", () => {
 });
 
 describe("applyEvent", () => {
+  it("out of session (a backend's event): counts and interests, no session", () => {
+    let p = emptyProfile("demo", "a-1");
+    p = applyEvent(p, rec("purchase", { order_id: "o-9", revenue: 20, currency: "EUR", items: [{ product_id: "sku-9", quantity: 1 }] }, T0, { session_id: null }), undefined, undefined, false);
+    expect(p.counts.purchase).toBe(1);
+    expect(p.sessions).toMatchObject({ count: 0, current: null, recent_ids: [] });
+    p = applyEvent(p, rec("page_view", { path: "/" }, T0 + 1000, { session_id: null }));
+    expect(p.sessions).toMatchObject({ count: 1, current: { events: 1 } });
+  });
+
   it("counts, sessions, recents, affinities, cart, purchases, engagement, geo and device", () => {
     let p = emptyProfile("demo", "a-1");
     p = applyEvent(p, rec("page_view", { path: "/" }, T0));

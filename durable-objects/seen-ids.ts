@@ -47,6 +47,12 @@ export class SeenIds {
 
   /** True when the id is new (and is now remembered, in the row the transaction writes). */
   add(id: string, now: number): boolean {
+    if (!this.remember(id, now)) return false;
+    this.spill();
+    return true;
+  }
+
+  private remember(id: string, now: number): boolean {
     if (this.has(id)) return false;
     this.ids().add(id);
     const doc = this.state.get();
@@ -54,7 +60,6 @@ export class SeenIds {
     if (last && last[0] === now) last[1].push(id);
     else doc.seen.push([now, [id]]);
     this.state.touch();
-    this.spill();
     return true;
   }
 
@@ -62,10 +67,12 @@ export class SeenIds {
   dedup(records: readonly StoredRecord[], now: number): { fresh: StoredRecord[]; duplicate_ids: string[] } {
     const fresh: StoredRecord[] = [];
     const duplicate_ids: string[] = [];
+    const tombs = this.hasTombstones();
     for (const r of records) {
-      if (this.isTombstoned(r.id) || !this.add(r.id, now)) duplicate_ids.push(r.id);
+      if ((tombs && this.isTombstoned(r.id)) || !this.remember(r.id, now)) duplicate_ids.push(r.id);
       else fresh.push(r);
     }
+    if (fresh.length) this.spill(); // once per beacon, not once per id
     return { fresh, duplicate_ids };
   }
 

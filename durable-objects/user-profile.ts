@@ -80,7 +80,7 @@ export class UserProfile extends DurableObject<Env> {
       const merged = adoptMerges(this.store, snapshots, now, this.cfg.halfLifeMs);
       const { fresh, duplicate_ids } = this.store.seen.dedup(records, now);
       const { process, denied, held } = admitByConsent(this.store, settings, fresh, opts.consent, now);
-      const applied = process.length || merged.ids.length ? this.apply(site, id, process, merged.profile, settings, now) : [];
+      const applied = process.length || merged.ids.length ? this.apply(site, id, process, merged.profile, settings, now, opts.server === true) : [];
       if (held) this.planPrune(now);
       this.outbox.noteDuplicates(duplicate_ids.length, now);
       const changed = applied.length > 0 || merged.ids.length > 0;
@@ -105,11 +105,11 @@ export class UserProfile extends DurableObject<Env> {
       this.planPrune(now);
     });
     await this.schedule.arm();
-    return profileStub(this.env, site, into).ingest(site, into, packRecords(records), { forwardedFrom: id, hops: (opts.hops ?? 0) + 1, consent: opts.consent });
+    return profileStub(this.env, site, into).ingest(site, into, packRecords(records), { forwardedFrom: id, hops: (opts.hops ?? 0) + 1, consent: opts.consent, server: opts.server });
   }
 
   /** Timers due first, then each event in event-time order: bot gate, buffer, profile. */
-  private apply(site: string, id: string, process: StoredRecord[], merged: Profile | null, settings: SiteConfig, now: number): StoredRecord[] {
+  private apply(site: string, id: string, process: StoredRecord[], merged: Profile | null, settings: SiteConfig, now: number, server: boolean): StoredRecord[] {
     // Changed in place: a rolled-back transaction makes the store read its row again.
     const p = merged ?? this.store.profile() ?? emptyProfile(site, id);
     const tc = timerConfig(settings);
@@ -122,7 +122,7 @@ export class UserProfile extends DurableObject<Env> {
       applied.push(...this.fireTimers(p, Date.parse(r.ts), now, tc));
       if (!guard.admit(r, p)) continue; // a bot, on a site that drops them
       this.outbox.stage(r);
-      applyEvent(p, r, this.cfg.halfLifeMs, tc.sessionTimeoutMs);
+      applyEvent(p, r, this.cfg.halfLifeMs, tc.sessionTimeoutMs, !server || r.session_id !== null);
       applied.push(r);
     }
     guard.save();

@@ -15,6 +15,11 @@ export interface BeaconOptions {
   hops?: number;
   /** The beacon's consent, for sites with consent_mode "required" (consent.ts). */
   consent?: ConsentState;
+  /**
+   * Sent with a server key: its events without a session id are not a visit (a backend's order
+   * or CRM update), so they open or extend no session and set no session-end timer.
+   */
+  server?: boolean;
 }
 
 /** The profile as readers and subscribers get it: the pure view plus bot and consent state. */

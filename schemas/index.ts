@@ -5,3 +5,4 @@ export * from "./sites";
 export * from "./catalog";
 export * from "./time";
 export * from "./packed";
+export * from "./fast-parse";

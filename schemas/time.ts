@@ -49,13 +49,83 @@ export const MAX_ALARM_AHEAD_MS = 400 * DAY_MS;
 /** Milliseconds of an ISO 8601 string, or null: never NaN, never ±Infinity, never beyond a Date's range. */
 export function parseTime(v: unknown): number | null {
   if (typeof v !== "string" || v.length === 0 || v.length > 64) return null;
-  const ms = Date.parse(v);
+  const ms = utcIsoMs(v) ?? Date.parse(v);
   return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? ms : null;
 }
 
 /** ISO string of a time, or null when it is not one (NaN, ±Infinity, beyond a Date's range). */
 export function isoOf(ms: number): string | null {
-  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : null;
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? isoString(ms) : null;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+const digit = (s: string, i: number): number => {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : NaN;
+};
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Date.parse of the form toISOString writes, `YYYY-MM-DDTHH:MM:SS.sssZ` (or without `.sss`),
+ * with every field in its range: what browsers send. Anything else (offsets, other precisions,
+ * 24:00, February 30, which Date.parse rolls over) is null, for Date.parse itself.
+ */
+export function utcIsoMs(s: string): number | null {
+  const n = s.length;
+  if ((n !== 24 && n !== 20) || s.charCodeAt(n - 1) !== 90 /* Z */) return null;
+  // - - T : : .
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || (n === 24 && s.charCodeAt(19) !== 46)) return null;
+  const y = digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3);
+  const mo = digit(s, 5) * 10 + digit(s, 6);
+  const d = digit(s, 8) * 10 + digit(s, 9);
+  const h = digit(s, 11) * 10 + digit(s, 12);
+  const mi = digit(s, 14) * 10 + digit(s, 15);
+  const sec = digit(s, 17) * 10 + digit(s, 18);
+  const ms = n === 24 ? digit(s, 20) * 100 + digit(s, 21) * 10 + digit(s, 22) : 0;
+  // NaN (a non-digit) fails every comparison below.
+  if (!(y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59 && ms >= 0)) return null;
+  const leap = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (!(d <= DAYS_IN_MONTH[mo - 1]! + (leap ? 1 : 0))) return null;
+  return daysFromCivil(y, mo, d) * DAY_MS + h * HOUR_MS + mi * MINUTE_MS + sec * SECOND_MS + ms;
+}
+
+const pad2 = (n: number): string => (n < 10 ? "0" + n : "" + n);
+const pad3 = (n: number): string => (n < 10 ? "00" + n : n < 100 ? "0" + n : "" + n);
+const LAST_4_DIGIT_YEAR_MS = Date.UTC(10000, 0, 1);
+
+/**
+ * `new Date(ms).toISOString()`, the same string, by arithmetic for whole milliseconds in years
+ * 1970..9999 (V8's toISOString costs about 1 µs, and a record has one per event); other values
+ * go to toISOString itself (which throws a RangeError for NaN and ±Infinity).
+ */
+export function isoString(ms: number): string {
+  if (!(ms >= 0 && ms < LAST_4_DIGIT_YEAR_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  // Civil date from days since 1970-01-01 (H. Hinnant's days_from_civil, inverted), in eras of 400 years from 0000-03-01.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const h = Math.floor(rest / HOUR_MS);
+  rest -= h * HOUR_MS;
+  const m = Math.floor(rest / MINUTE_MS);
+  rest -= m * MINUTE_MS;
+  const s = Math.floor(rest / SECOND_MS);
+  return year + "-" + pad2(month) + "-" + pad2(day) + "T" + pad2(h) + ":" + pad2(m) + ":" + pad2(s) + "." + pad3(rest - s * SECOND_MS) + "Z";
 }
 
 /**
@@ -95,13 +165,13 @@ const limits = (s: TimeSource) => `${span(TIME_WINDOW[s].pastMs)} before to ${sp
  * The time an event is stored and profiled at, or why it is refused. Browsers: skew-corrected
  * from sent_at; servers: as sent. Either way inside the source's window.
  */
-export function eventTime(input: { receivedMs: number; sentAt: unknown; ts: unknown; source: TimeSource }): TimeVerdict {
+export function eventTime(input: { receivedMs: number; sentAt: unknown; ts: unknown; source: TimeSource; /** parseTime(sentAt), when the caller has it (one per beacon). */ sentMs?: number | null }): TimeVerdict {
   const { receivedMs, source } = input;
   const clientMs = parseTime(input.ts);
   if (clientMs === null) return { ok: false, path: "ts", message: "expected an ISO 8601 date-time" };
   let ms = clientMs;
   if (source === "browser") {
-    const sentMs = parseTime(input.sentAt);
+    const sentMs = input.sentMs !== undefined ? input.sentMs : parseTime(input.sentAt);
     if (sentMs === null) return { ok: false, path: "sent_at", message: "expected an ISO 8601 date-time" };
     ms = correctTs(receivedMs, sentMs, clientMs);
   }

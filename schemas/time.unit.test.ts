@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { alarmTime, clampToWindow, correctTs, DAY_MS, EARLIEST_MS, eventTime, inWindow, isoOf, MAX_ALARM_AHEAD_MS, MAX_DATE_MS, MINUTE_MS, parseTime, plausibleTime, TIME_WINDOW } from "./time";
+import { alarmTime, clampToWindow, correctTs, DAY_MS, EARLIEST_MS, eventTime, inWindow, isoOf, isoString, utcIsoMs, MAX_ALARM_AHEAD_MS, MAX_DATE_MS, MINUTE_MS, parseTime, plausibleTime, TIME_WINDOW } from "./time";
 
 const NOW = Date.parse("2026-11-30T12:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -18,6 +18,32 @@ describe("parseTime and isoOf", () => {
       const ms = parseTime(s);
       if (ms !== null) expect(isoOf(ms)).not.toBeNull();
     }));
+  });
+});
+
+describe("isoString", () => {
+  it("is toISOString's string for every time, by arithmetic in years 1970..9999", () => {
+    const LAST = Date.UTC(10000, 0, 1);
+    const edges = [0, 1, 999, 1000, DAY_MS - 1, DAY_MS, Date.UTC(1972, 1, 29), Date.UTC(2000, 1, 29, 23, 59, 59, 999), Date.UTC(2000, 2, 1), Date.UTC(2100, 1, 28, 12), Date.UTC(2100, 2, 1), Date.UTC(2400, 1, 29), NOW, LAST - 1];
+    for (const ms of edges) expect(isoString(ms)).toBe(new Date(ms).toISOString());
+    fc.assert(fc.property(fc.oneof(fc.integer({ min: 0, max: LAST - 1 }), fc.integer({ min: NOW - 800 * DAY_MS, max: NOW + DAY_MS }), fc.integer({ min: -MAX_DATE_MS, max: MAX_DATE_MS }), fc.double({ min: -1e13, max: 1e13, noNaN: true })), (ms) => {
+      expect(isoString(ms)).toBe(new Date(ms).toISOString());
+    }), { numRuns: 20_000 });
+    for (const bad of [NaN, Infinity, -Infinity, MAX_DATE_MS + 1]) expect(() => isoString(bad)).toThrow(RangeError);
+  });
+});
+
+describe("utcIsoMs", () => {
+  it("is Date.parse for toISOString's form with fields in range, and null (ask Date.parse) for anything else", () => {
+    for (const s of ["2026-11-30T12:00:00.000Z", "2026-11-30T12:00:00Z", "2024-02-29T23:59:59.999Z", "2000-02-29T00:00:00Z", "0000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z"]) expect(utcIsoMs(s)).toBe(Date.parse(s));
+    for (const s of ["2026-02-29T00:00:00.000Z", "2100-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-11-30T24:00:00.000Z", "2026-11-30T23:59:60Z", "2026-11-30T12:00:00.1Z", "2026-11-30T12:00:00.000+01:00", "2026-11-30t12:00:00.000Z", "2026-11-30T12:00:00.000z", "2026-13-01T00:00:00Z", "2026-00-10T00:00:00Z", "2026-11-00T00:00:00Z", "+02026-11-30T12:00:00Z", "2026-11-30T12:0a:00.000Z", "2026-11-30 12:00:00.000Z", "２026-11-30T12:00:00.000Z"]) expect(utcIsoMs(s)).toBeNull();
+    const iso = fc.integer({ min: Date.parse("0000-01-01T00:00:00.000Z"), max: Date.parse("9999-12-31T23:59:59.999Z") }).map((ms) => new Date(ms).toISOString());
+    const text = fc.oneof(iso, iso.map((s) => s.replace(/\.\d{3}Z$/, "Z")), iso.chain((s) => fc.tuple(fc.nat(s.length - 1), fc.constantFrom("0", "9", "1", "3", "x", "-", ":", ".", "Z", "T", " ")).map(([i, c]) => s.slice(0, i) + c + s.slice(i + 1))));
+    fc.assert(fc.property(text, (s) => {
+      const ms = utcIsoMs(s);
+      if (ms !== null) expect(ms).toBe(Date.parse(s));
+      expect(parseTime(s)).toBe(Number.isFinite(Date.parse(s)) ? Date.parse(s) : null);
+    }), { numRuns: 20_000 });
   });
 });
 

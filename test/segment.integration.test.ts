@@ -1,5 +1,5 @@
 /** The Segment-compatible API against the real worker, Durable Objects, queue and R2 in workerd. */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { eventually } from "./eventually";
 import { CHROME, get, uid } from "./helpers";
@@ -112,6 +112,23 @@ describe("Segment-compatible API: keys", () => {
 });
 
 describe("Segment-compatible API: messages", () => {
+  it("takes a backend's messages without a session id out of session; a session id, or the browser key, makes them a visit", async () => {
+    const sessions = async (id: string) => (await profile(id)).sessions as { count: number; current: { id: string } | null };
+    const timers = (id: string) => env.PROFILES.get(env.PROFILES.idFromName(`demo:${id}`)).bufferState().then((s) => s.timers);
+    const backend = uid("cust");
+    expect((await send("/v1/batch", { batch: [track({ anonymousId: undefined, userId: backend, event: "Order Completed" }), track({ anonymousId: undefined, userId: backend })] })).status).toBe(200);
+    expect(await sessions(backend)).toMatchObject({ count: 0, current: null });
+    expect(await timers(backend)).not.toHaveProperty("session_end");
+    // The same backend forwarding a visitor's session id: that session.
+    expect((await send("/v1/track", track({ anonymousId: undefined, userId: backend, context: { sessionId: "sess-42" } }))).status).toBe(200);
+    expect(await sessions(backend)).toMatchObject({ count: 1, current: { id: "sess-42" } });
+    // analytics.js in a browser (browser key) sends no session id either: a visit, as before.
+    const visitor = uid("anon");
+    expect((await send("/v1/track", track({ anonymousId: visitor }), { key: BROWSER, origin: "http://localhost:3000" })).status).toBe(200);
+    expect((await sessions(visitor)).count).toBe(1);
+    expect(await timers(visitor)).toHaveProperty("session_end");
+  });
+
   it("maps the e-commerce spec to the collector's types and updates the profile", async () => {
     const userId = uid("user");
     const anonymousId = uid("anon");

@@ -76,6 +76,39 @@ describe("UserProfile Durable Object", () => {
     expect((await onDisk(stub)).seen.sort()).toEqual(recs.map((r) => r.id).sort()); // the ids stay, for dedup
   });
 
+  it("drops a sent chunk with the row's next write instead of a write of its own", async () => {
+    const { name, stub } = stubFor();
+    const q = await wrapQueue(stub, uid("q"));
+    const key = uid("saves");
+    // Count the state row's writes; a 5 s interval makes the grace 8 s, longer than this test.
+    const counts = globalThis as unknown as Record<string, number>;
+    await runInDurableObject(stub, (inst: UserProfile) => {
+      const o = inst as unknown as { cfg: { flushIntervalMs: number }; outbox: { cfg: { flushIntervalMs: number } }; store: { state: { save: () => boolean } } };
+      o.outbox.cfg.flushIntervalMs = 5000;
+      const st = o.store.state;
+      const save = st.save.bind(st);
+      counts[key] = 0;
+      st.save = () => {
+        const wrote = save();
+        if (wrote) counts[key]! += 1;
+        return wrote;
+      };
+    });
+    const saves = () => runInDurableObject(stub, () => counts[key]!);
+    const a = record();
+    await stub.ingest("demo", name, [a]);
+    await eventually(async () => (await q.sent()).length === 1, { what: "the first chunk sent", ms: 10_000 });
+    expect(await saves()).toBe(1);
+    expect((await onDisk(stub)).chunks.flatMap((c) => c.records.map((r) => r.id))).toEqual([a.id]); // sent, still in the row
+    const b = record();
+    await stub.ingest("demo", name, [b]); // within the interval: waits for its end, and its write drops a's chunk
+    expect(await saves()).toBe(2);
+    expect((await onDisk(stub)).chunks.flatMap((c) => c.records.map((r) => r.id))).toEqual([b.id]);
+    await runDurableObjectAlarm(stub);
+    expect((await q.sent()).map((x) => x.ids)).toEqual([[a.id], [b.id]]);
+    expect(await saves()).toBe(2);
+  });
+
   it("holds what arrives during a flush until the interval ends; a later beacon does not push it back", async () => {
     const { name, stub } = stubFor();
     const q = await wrapQueue(stub, uid("q"), { hold: true });
@@ -140,7 +173,8 @@ describe("UserProfile Durable Object", () => {
     const sent = await q.sent();
     expect(new Set(sent.map((x) => x.chunk)).size).toBe(sent.length); // no chunk twice
     expect(sent.flatMap((x) => x.ids).sort()).toEqual(all.map((r) => r.id).sort());
-    expect((await onDisk(stub)).chunks).toEqual([]);
+    // Sent chunks leave the row with its next write, at the latest dropGraceMs after the send.
+    await eventually(async () => (await onDisk(stub)).chunks.length === 0, { what: "the sent chunks out of the row", ms: 10_000 });
   });
 
   it("keeps the chunks when the queue refuses, backs off, and sends everything once it recovers", async () => {

@@ -45,8 +45,8 @@ function checkedEvents(envelope: Envelope, facts: RequestFacts) {
 }
 
 /** One call to the owner's object: dedup, merge, profile, durable buffer. The records travel packed (schemas/packed.ts). */
-export async function store(env: Env, site: string, owner: string, records: StoredRecord[], consent?: Envelope["consent"]) {
-  return profileStub(env, site, owner).ingest(site, owner, packRecords(records), consent ? { consent } : {});
+export async function store(env: Env, site: string, owner: string, records: StoredRecord[], consent?: Envelope["consent"], serverKey = false) {
+  return profileStub(env, site, owner).ingest(site, owner, packRecords(records), { ...(consent ? { consent } : {}), ...(serverKey ? { server: true } : {}) });
 }
 
 /** Refused events are kept in rejected/ (see rejections.ts), off the answer's path. */
@@ -91,6 +91,6 @@ export async function ingestEnvelope(env: Env, envelope: Envelope, facts: Reques
   const trusted = await trustedEnvelope(env, envelope, claimed);
   const scrubParams = sites(env).get(envelope.site)?.scrub_params ?? [];
   const records = enrichEvents(trusted.envelope, events.map((v) => v.event), { ...facts, scrubParams }, trusted.identity);
-  const result = await store(env, envelope.site, ownerOf(trusted.envelope), records, envelope.consent);
+  const result = await store(env, envelope.site, ownerOf(trusted.envelope), records, envelope.consent, facts.serverKey);
   return { accepted: result.accepted, duplicates: result.duplicates, rejected: refused };
 }

@@ -104,7 +104,8 @@ export function columnsOf(records: readonly StoredRecord[], fields: readonly Lak
 
 export type ParquetCodec = "GZIP" | "SNAPPY";
 export const DEFAULT_CODEC: ParquetCodec = "GZIP";
-const COMPRESSORS = { GZIP: (b: Uint8Array) => gzipSync(b, { level: 6 }) };
+// mtime 0: the same rows make the same bytes (a purge rewrite compares them), whatever the second.
+const COMPRESSORS = { GZIP: (b: Uint8Array) => gzipSync(b, { level: 6, mtime: 0 }) };
 
 export interface ParquetOptions {
   rowGroupRows?: number;

@@ -5,7 +5,7 @@
 import { isbot } from "isbot";
 import UAParser from "ua-parser-js";
 import { redactEmails, scrubbedHref, scrubParsed, scrubUrl } from "./scrub";
-import { clampToWindow, correctTs, parseTime, type CollectEvent, type Context, type Envelope, type Geo, type IdentityStatus, type PageInfo, type StoredRecord, type UserAgentInfo } from "../../schemas";
+import { clampToWindow, correctTs, isoString, parseTime, type CollectEvent, type Context, type Envelope, type Geo, type IdentityStatus, type PageInfo, type StoredRecord, type UserAgentInfo } from "../../schemas";
 
 export { correctTs };
 
@@ -84,6 +84,7 @@ export function detectBot(ua: string | null, cf: unknown, serverKey = false): bo
 
 const UTM = ["source", "medium", "campaign", "term", "content"] as const;
 const CAMPAIGN_PARAMS = ["gclid", "gbraid", "wbraid", "dclid", "fbclid", "msclkid", "ttclid", "twclid", "li_fat_id", "utm_id", "ref"];
+const WANTED_PARAMS = new Set([...UTM.map((k) => `utm_${k}`), ...CAMPAIGN_PARAMS]);
 
 export function pageInfo(url: string | null | undefined, referrer: string | null | undefined, scrubParams?: readonly string[]): PageInfo {
   let u = safeUrl(url);
@@ -96,12 +97,16 @@ export function pageInfo(url: string | null | undefined, referrer: string | null
     if (clean !== href) u = safeUrl(clean);
   }
   const ref = safeUrl(referrer);
-  const q = u?.search ? u.searchParams : undefined;
-  const utm = Object.fromEntries(UTM.map((k) => [k, str(q?.get(`utm_${k}`))])) as PageInfo["utm"];
+  // One pass over the query for the names read below; the first value of a name counts, as URLSearchParams.get.
+  const first = new Map<string, string>();
+  if (u?.search) for (const [k, v] of u.searchParams) if (WANTED_PARAMS.has(k) && !first.has(k)) first.set(k, v);
+  const utm: PageInfo["utm"] = { source: str(first.get("utm_source")), medium: str(first.get("utm_medium")), campaign: str(first.get("utm_campaign")), term: str(first.get("utm_term")), content: str(first.get("utm_content")) };
   const campaign_params: Record<string, string> = {};
-  for (const k of CAMPAIGN_PARAMS) {
-    const v = str(q?.get(k));
-    if (v) campaign_params[k] = v;
+  if (first.size) {
+    for (const k of CAMPAIGN_PARAMS) {
+      const v = str(first.get(k));
+      if (v) campaign_params[k] = v;
+    }
   }
   return { url: u ? u.href.slice(0, 2048) : null, path: u ? u.pathname : null, referrer_host: ref?.hostname || null, utm, campaign_params };
 }
@@ -152,7 +157,7 @@ export function enrichEvents(env: Envelope, events: readonly CollectEvent[], fac
   const bot = detectBot(facts.userAgent, facts.cf, facts.serverKey);
   const sentMs = parseTime(env.sent_at) ?? facts.receivedMs;
   const source = facts.serverKey ? "server" : "browser";
-  const received_at = new Date(facts.receivedMs).toISOString();
+  const received_at = isoString(facts.receivedMs);
   const ctx: Context = env.context ?? {};
   const scrub = facts.scrubParams ?? [];
   const beaconPage = pageInfo(ctx.page_url, ctx.referrer, scrub);
@@ -172,7 +177,7 @@ export function enrichEvents(env: Envelope, events: readonly CollectEvent[], fac
       client_ts: e.ts,
       sent_at: env.sent_at,
       received_at,
-      ts: new Date(clampToWindow(facts.serverKey ? clientMs : correctTs(facts.receivedMs, sentMs, clientMs), facts.receivedMs, source)).toISOString(),
+      ts: isoString(clampToWindow(facts.serverKey ? clientMs : correctTs(facts.receivedMs, sentMs, clientMs), facts.receivedMs, source)),
       page: ownUrl ? pageInfo(ownUrl, ctx.referrer) : beaconPage,
       geo,
       ua,

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { correctTs, detectBot, enrichEvents, geoFromCf, pageInfo, parseUserAgent } from "./enrich";
 
@@ -49,6 +50,20 @@ describe("pageInfo", () => {
       campaign_params: { gclid: "abc" },
     });
     expect(pageInfo("javascript:alert(1)", "not a url")).toMatchObject({ url: null, path: null, referrer_host: null });
+  });
+  it("reads utm and campaign parameters as URLSearchParams.get does: first value of a name, decoded, empty as null", () => {
+    const str = (v: string | null) => (v ? v.slice(0, 256) : null);
+    const names = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm%5Fsource", "UTM_SOURCE", "gclid", "fbclid", "ref", "li_fat_id", "utm_id", "x", "token", ""];
+    const values = fc.oneof(fc.constantFrom("", "a", "a+b", "%20", "%E0%A4%A", "x".repeat(300), "jane@mail.example", "="), fc.string({ maxLength: 8 }).map(encodeURIComponent));
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...names), values, fc.boolean()), { maxLength: 8 }), (pairs) => {
+      const query = pairs.map(([k, v, eq]) => (eq || v ? `${k}=${v}` : k)).join("&");
+      const url = `https://shop.example/p${query ? `?${query}` : ""}`;
+      const q = new URL(url).searchParams;
+      const p = pageInfo(url, null);
+      expect(p.utm).toEqual({ source: str(q.get("utm_source")), medium: str(q.get("utm_medium")), campaign: str(q.get("utm_campaign")), term: str(q.get("utm_term")), content: str(q.get("utm_content")) });
+      const expected = Object.fromEntries(["gclid", "gbraid", "wbraid", "dclid", "fbclid", "msclkid", "ttclid", "twclid", "li_fat_id", "utm_id", "ref"].map((k) => [k, str(q.get(k))]).filter(([, v]) => v));
+      expect(Object.entries(p.campaign_params)).toEqual(Object.entries(expected));
+    }), { numRuns: 500 });
   });
 });
 

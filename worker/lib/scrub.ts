@@ -20,11 +20,19 @@ export function redactEmails(s: string): string {
   return s.replace(EMAIL_ENCODED, "[email]").replace(EMAIL, "[email]");
 }
 
+/** A site's extra parameter names, lower-cased, as a set: built once per list (a site's list is one array per isolate). */
+const extraSets = new WeakMap<readonly string[], Set<string>>();
+function extraSet(params: readonly string[]): Set<string> {
+  let set = extraSets.get(params);
+  if (!set) extraSets.set(params, (set = new Set(params.map((p) => p.toLowerCase()))));
+  return set;
+}
+
 /** Removes sensitive parameters, user info and token-bearing fragments in place; true when the URL changed. */
 export function scrubParsed(u: URL, extraParams: readonly string[] = []): boolean {
   let changed = false;
   if (u.search) {
-    const extra = extraParams.length ? new Set(extraParams.map((p) => p.toLowerCase())) : null;
+    const extra = extraParams.length ? extraSet(extraParams) : null;
     for (const name of [...u.searchParams.keys()]) {
       const k = name.toLowerCase();
       if (SENSITIVE.has(k) || extra?.has(k)) {

@@ -1,5 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseEnvelope, validateEvents } from "./validate";
+import { envelopeSchema, eventSchema, SERVER_EVENT_TYPES } from "../../schemas";
+import { hostileValue, validEvent } from "../../test/fuzz/arbitraries";
+import { parseEnvelope, toFieldErrors, validateEvents } from "./validate";
 
 const ts = "2026-11-26T04:41:38.900Z";
 
@@ -48,3 +51,32 @@ describe("parseEnvelope", () => {
     expect(r.ok).toBe(true);
   });
 });
+
+describe("validateEvents and parseEnvelope with the fast path (schemas/fast-parse.ts)", () => {
+  // What they returned with zod alone, before the fast path: verdicts and error messages must not change.
+  const zodOnlyEvents = (events: unknown[]) =>
+    events.map((raw, index) => {
+      const type = raw && typeof raw === "object" ? (raw as { type?: unknown }).type : undefined;
+      if (typeof type === "string" && (SERVER_EVENT_TYPES as readonly string[]).includes(type)) return { index, rejected: "server type" };
+      const r = eventSchema.safeParse(raw);
+      return r.success ? { index, event: r.data } : { index, rejected: toFieldErrors(r.error.issues) };
+    });
+  const event = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ id: fc.constantFrom("e-1", "e 2", ""), ts: fc.constantFrom(ts, "2026-11-26T04:41:38+01:00", "yesterday") }).chain((h) => validEvent.map((e) => ({ ...h, ...e }))) },
+    validEvent.chain((e) => fc.tuple(fc.constantFrom("props", "top"), fc.constantFrom("product_id", "url", "quantity", "percent", "extra", "__proto__"), hostileValue).map(([where, k, v]) => (where === "top" ? { id: "x", ts, ...e, [k]: v } : { id: "x", ts, ...e, props: { ...e.props, [k]: v } }))),
+    hostileValue,
+  );
+  it("give the same verdicts, events and error messages as zod alone", () => {
+    fc.assert(fc.property(fc.array(event, { minLength: 1, maxLength: 6 }), (events) => {
+      const r = validateEvents(events);
+      const expected = zodOnlyEvents(events);
+      expect(r.valid).toEqual(expected.filter((x) => "event" in x));
+      expect(r.rejected.map((x) => ({ index: x.index, rejected: x.errors[0]!.message.includes("made by the collector") ? "server type" : x.errors }))).toEqual(expected.filter((x) => "rejected" in x));
+      const body = { site: "demo", anonymous_id: "a", sent_at: ts, context: { page_url: " https://shop.example/p " }, events };
+      const env = parseEnvelope(body);
+      const z = envelopeSchema.safeParse(body);
+      expect(env).toEqual(z.success ? { ok: true, envelope: z.data } : { ok: false, details: toFieldErrors(z.error.issues) });
+    }), { numRuns: 1000 });
+  });
+});
+

@@ -142,7 +142,7 @@ async function send(c: Context<{ Bindings: Env }>) {
   }
 
   // One call per user object, in parallel; any failure is a 500 the clients retry.
-  const results = await Promise.allSettled([...byOwner].map(([owner, records]) => store(c.env, site.id, owner, records, consentOf.get(owner)?.consent)));
+  const results = await Promise.allSettled([...byOwner].map(([owner, records]) => store(c.env, site.id, owner, records, consentOf.get(owner)?.consent, facts.serverKey)));
   const failure = results.find((r) => r.status === "rejected");
   if (failure) throw (failure as PromiseRejectedResult).reason;
   let accepted = 0;
