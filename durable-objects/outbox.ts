@@ -7,10 +7,10 @@
  * the lake ledger writes it once.
  *
  * When: the first records after a quiet interval are sent at once, after the transaction that
- * took them (the answer does not wait for the queue); should the object stop first, the next
- * alarm sends them: a flush timer SAFETY_MS later, unless another timer (a session's end) runs
- * the alarm within SAFETY_MAX_MS anyway. Records that arrive within FLUSH_INTERVAL_MS of the
- * last flush wait for its end (a timer), or go at FLUSH_MAX_EVENTS. A failed send keeps the chunks and
+ * took them (the answer does not wait for the queue), with a flush timer SAFETY_MS later in
+ * case the object stops first (a session's end would send them too, but only after 30 min by
+ * default). Records that arrive within FLUSH_INTERVAL_MS of the last flush wait for its end
+ * (a timer), or go at FLUSH_MAX_EVENTS. A failed send keeps the chunks and
  * retries with exponential backoff (backoff.ts).
  *
  * Rows: a sent chunk leaves the state row with the next write that happens anyway (a later
@@ -46,8 +46,6 @@ const CHUNK_MAX_BYTES = MAX_MESSAGE_BYTES - 1024;
 const INLINE_MAX_BYTES = 256 * 1024;
 /** How long after a transaction its chunks are sent by the alarm if the object stopped before it sent them. */
 export const SAFETY_MS = 30_000;
-/** Unless another timer (a session's end, by default 30 min) runs the alarm within this. */
-export const SAFETY_MAX_MS = 30 * 60_000;
 /**
  * How long a sent chunk waits in the row for a write that happens anyway before one is made for
  * it alone: 1.6 flush intervals (8 s by default), so that an active visitor's next beacon (the
@@ -170,10 +168,7 @@ export class Outbox {
       // Sent right after this transaction; should the object stop before the queue took it, the
       // alarm sends it then. In the same row write, and the alarm rarely has to move for it:
       // it is usually set already (a session's end), and the timer leaves memory once sent.
-      // A timer due within SAFETY_MAX_MS (a session's end, by default 30 min) runs the alarm,
-      // which sends what is buffered: then no alarm is set for this alone (setAlarm is a row).
       const safety = now + Math.max(SAFETY_MS, this.cfg.flushIntervalMs);
-      if (this.schedule.earliest("flush") <= now + SAFETY_MAX_MS) return "now";
       if (retry === undefined || retry > safety) this.schedule.set("flush", safety);
       return "now";
     }

@@ -56,13 +56,6 @@ export class Schedule {
     else this.set(name, due);
   }
 
-  /** The earliest due time of the timers other than `except` (Infinity: none). */
-  earliest(except?: TimerKey): number {
-    let min = Infinity;
-    for (const [k, v] of Object.entries(this.state.get().timers)) if (k !== except && v !== undefined && v < min) min = v;
-    return min;
-  }
-
   /** The prune timer: when the oldest remembered id expires, at most once an hour. */
   planPrune(now: number, oldest: number | null, ttlMs: number, everyMs: number): void {
     if (this.due("prune") !== undefined || oldest === null) return;

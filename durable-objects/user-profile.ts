@@ -239,6 +239,9 @@ export class UserProfile extends DurableObject<Env> {
     // harmless, and timer events reach the lake without waiting for the next flush interval.
     if (this.outbox.hasWork()) await this.flush();
     else this.schedule.clear("flush");
+    // The alarm may now move later (a session's end): a chunk the queue took must not stay in
+    // the row past it, or an object that stops would leave it there until then.
+    if (this.outbox.sentInRow()) this.transaction(() => this.outbox.dropSent());
 
     await this.schedule.arm();
   }
@@ -317,7 +320,10 @@ export class UserProfile extends DurableObject<Env> {
         this.outbox.discardStaged();
         this.flushDue = false;
         const r = fn();
-        if (this.store.state.isDirty) this.store.seen.trim(Date.now(), this.cfg.dedupTtlMs);
+        if (this.store.state.isDirty) {
+          this.store.seen.trim(Date.now(), this.cfg.dedupTtlMs);
+          this.outbox.dropSent(); // the row is written anyway: chunks the queue took leave with it
+        }
         this.store.state.save();
         return r;
       });
