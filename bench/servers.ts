@@ -96,6 +96,24 @@ export async function startCeiling(): Promise<Server> {
   return { url, mf, stop: () => mf.dispose() };
 }
 
+/** A one-module worker with one SQLite-backed Durable Object class, on workerd (the floors below). */
+async function startObjectWorker(name: string, script: string, binding: string, className: string, storageDir?: string): Promise<Server> {
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      name,
+      modules: [{ type: "ESModule", path: `${name}.mjs`, contents: script }],
+      compatibilityDate: "2026-11-01",
+      durableObjects: { [binding]: { className, useSQLite: true } },
+      host: "127.0.0.1",
+      port: 0,
+      ...(storageDir ? { resourcePersistencePath: storageDir } : {}),
+      handleStructuredLogs: () => {},
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+  );
+  const url = (await mf.ready).href.replace(/\/$/, "");
+  return { url, mf, stop: () => mf.dispose() };
+}
+
 /**
  * The platform floor of a Durable Object design on this machine: a worker that reads the
  * body, calls one SQLite-backed object per user by RPC, which inserts the body as one row,
@@ -116,20 +134,7 @@ export default {
     return new Response('{"accepted":1}', { status: 202, headers: { "content-type": "application/json" } });
   },
 };`;
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      name: "floor",
-      modules: [{ type: "ESModule", path: "floor.mjs", contents: script }],
-      compatibilityDate: "2026-11-01",
-      durableObjects: { FLOOR: { className: "Floor", useSQLite: true } },
-      host: "127.0.0.1",
-      port: 0,
-      ...(storageDir ? { resourcePersistencePath: storageDir } : {}),
-      handleStructuredLogs: () => {},
-    } as Parameters<typeof convertV4MiniflareOptions>[0]),
-  );
-  const url = (await mf.ready).href.replace(/\/$/, "");
-  return { url, mf, stop: () => mf.dispose() };
+  return startObjectWorker("floor", script, "FLOOR", "Floor", storageDir);
 }
 
 /**
@@ -155,18 +160,5 @@ export default {
     return Response.json({ id, strategy: "floor", items: input.recent });
   },
 };`;
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      name: "read-floor",
-      modules: [{ type: "ESModule", path: "read-floor.mjs", contents: script }],
-      compatibilityDate: "2026-11-01",
-      durableObjects: { READER: { className: "Reader", useSQLite: true } },
-      host: "127.0.0.1",
-      port: 0,
-      ...(storageDir ? { resourcePersistencePath: storageDir } : {}),
-      handleStructuredLogs: () => {},
-    } as Parameters<typeof convertV4MiniflareOptions>[0]),
-  );
-  const url = (await mf.ready).href.replace(/\/$/, "");
-  return { url, mf, stop: () => mf.dispose() };
+  return startObjectWorker("read-floor", script, "READER", "Reader", storageDir);
 }
