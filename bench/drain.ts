@@ -1,6 +1,10 @@
 /** Reading the bench entry's operation counters, and waiting until the lake has caught up. */
 import { diffCounters, type Counters } from "./cost";
 import type { Server } from "./servers";
+import { dropGraceMs } from "../durable-objects/outbox";
+
+/** The longest a user object waits before dropping a sent chunk on its own (dropGraceMs at any flush interval), plus a second. */
+export const TRAILING_MS = dropGraceMs(Number.POSITIVE_INFINITY) + 1000;
 
 export async function readCounters(url: string): Promise<Counters> {
   return (await (await fetch(`${url}/__bench/counters`)).json()) as Counters;
@@ -26,6 +30,28 @@ export async function drain(url: string, before: Counters, events: number, opts:
     const done = now.events_in_messages >= events && (events === 0 || now.r2_puts > 0);
     if (done && Date.now() - stableSince > quiet) return now;
     if (Date.now() > end) throw new Error(`the lake did not catch up within ${opts.timeoutMs ?? 60_000} ms (${events} events expected): ${key}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * After `drain`: waits until `trailingMs` have passed since `caughtUpAt` and the counters stood
+ * still for `quietMs`, and returns the difference since `before`. What a phase set off still
+ * writes after its events reached the lake (a user object drops its sent chunk from the state
+ * row dropGraceMs after the flush when no other write came first) then counts for that phase,
+ * and no longer runs during, and is counted in, the next one.
+ */
+export async function settle(url: string, before: Counters, caughtUpAt: number, trailingMs: number, quietMs = 1500): Promise<Counters> {
+  let last = "";
+  let stableSince = Date.now();
+  for (;;) {
+    const now = diffCounters(await readCounters(url), before);
+    const key = JSON.stringify(now);
+    if (key !== last) {
+      last = key;
+      stableSince = Date.now();
+    }
+    if (Date.now() >= caughtUpAt + trailingMs && Date.now() - stableSince > quietMs) return now;
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -1,6 +1,6 @@
 /** The load phases of a bench run, against one collector: fixed beacons, the realistic mix, the floor. */
 import { diffCounters, measuredCost, naiveCost } from "./cost";
-import { drain, readCounters } from "./drain";
+import { drain, readCounters, settle, TRAILING_MS } from "./drain";
 import type { LoadResult } from "./load";
 import type { FloorResult, MixResult, PhaseResult } from "./main";
 import { runLoad } from "./runner";
@@ -36,7 +36,7 @@ export interface RunOptions {
 export const label = (users: number) => (users === HOT_USERS ? `${HOT_USERS} hot users` : `${users.toLocaleString("en-US")} users`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Fixed beacons of `events` events over hot or distinct users, priced from the counters until the lake caught up. */
+/** Fixed beacons of `events` events over hot or distinct users, priced from the counters until the lake caught up and the objects' trailing writes were done. */
 export async function fixedPhase(o: RunOptions, url: string, ceil: LoadResult, events: number, users: number, runId: string, tag = ""): Promise<PhaseResult> {
   o.log(`collector${tag}, ${events} events/beacon, ${label(users)}`);
   const before = await readCounters(url);
@@ -44,7 +44,8 @@ export async function fixedPhase(o: RunOptions, url: string, ceil: LoadResult, e
   if (load.non2xx || load.errors) o.failures.push(`${events} events, ${label(users)}${tag}: ${load.ok} ok, ${load.non2xx} non-2xx ${JSON.stringify(load.status)}, ${load.errors} errors`);
   // Every event the objects accepted must reach the lake; the counters then price the phase.
   const requests = diffCounters(await readCounters(url), before).profile_requests;
-  const counted = await drain(url, before, requests * events);
+  await drain(url, before, requests * events);
+  const counted = await settle(url, before, Date.now(), TRAILING_MS);
   const accepted = counted.events_in_messages - counted.timer_events_in_messages;
   const p: PhaseResult = {
     events,
