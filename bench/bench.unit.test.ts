@@ -6,7 +6,7 @@ import { diffCounters, emptyCounters, measuredCost, naiveCost, PRICES, queueOps,
 import { Mix, pick } from "./mix";
 import { computeTargets } from "./targets";
 import { spliceGenerated, spliceRecs, svg } from "./report";
-import { percentile, summary } from "./stats";
+import { bracketedChange, percentile, summary } from "./stats";
 
 describe("cost model", () => {
   it("counts one queue operation per started 64 KB", () => {
@@ -163,5 +163,16 @@ describe("report", () => {
     const s = svg({ phases: [{ events: 10, users: 8, users_label: "8 hot users", load, ceiling: load, ratio_rps: 0.5, ratio_p99: 1 }], floor: [{ users: 8, users_label: "8 hot users", load: { ...load, rps: 2 }, ratio_rps: 1 }] });
     expect(s.match(/<rect /g)).toHaveLength(3);
     expect(s).toContain("50%");
+  });
+});
+
+describe("statistics on/off runs", () => {
+  it("compares each 'on' run with the mean of the 'off' runs around it; a linear drift cancels", () => {
+    // "off" drifts up 200 -> 260; each "on" is 10% under the mean of its neighbours (a plain pairing with the run before would say -5.5%).
+    const { pairs, change } = bracketedChange([200, 189, 220, 207, 240, 225, 260]);
+    expect(pairs.map((x) => Math.round(x * 1000) / 1000)).toEqual([-0.1, -0.1, -0.1]);
+    expect(change).toBeCloseTo(-0.1, 6);
+    expect(bracketedChange([100, 150, 100]).change).toBeCloseTo(0.5, 6);
+    expect(bracketedChange([100]).pairs).toEqual([]);
   });
 });

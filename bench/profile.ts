@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { beacon } from "./bodies";
 import { diffCounters } from "./cost";
-import { readCounters } from "./drain";
+import { drainBeacons, readCounters, settle, TRAILING_MS } from "./drain";
 import { runLoad } from "./runner";
 import { startCollector } from "./servers";
 
@@ -18,12 +18,19 @@ interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
 const recs = process.argv[2] === "recs";
 const stageArg = process.argv.indexOf("--stage");
 const stage = stageArg > 0 ? process.argv[stageArg + 1]! : undefined;
+// `--stats off`: ITEM_STATS=off (site-wide item statistics not computed). `--runs N`: N ingest
+// runs of 10 s with varied products first, each until its events are in the lake and its
+// objects' trailing writes are done (a collector that has worked a while, as in bench/recs.ts).
+const statsArg = process.argv.indexOf("--stats");
+const itemStats = statsArg > 0 ? process.argv[statsArg + 1]! : undefined;
+const runsArg = process.argv.indexOf("--runs");
+const warmRuns = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 0;
 const connArg = process.argv.indexOf("--connections");
 const connections = connArg > 0 ? Number(process.argv[connArg + 1]) : 50;
 const events = recs ? 10 : Number(process.argv[2] ?? 10);
 const users = recs ? 300 : Number(process.argv[3] ?? 100_000);
 const dir = mkdtempSync("/dev/shm/edge-collector-profile-");
-const col = await startCollector({ vars: { SITES: JSON.stringify({ bench: { origins: [] } }), ...(stage ? { BENCH_STAGE: stage } : {}) }, noRateLimits: true, storageDir: dir, inspector: true });
+const col = await startCollector({ vars: { SITES: JSON.stringify({ bench: { origins: [] } }), ...(stage ? { BENCH_STAGE: stage } : {}), ...(itemStats ? { ITEM_STATS: itemStats } : {}) }, noRateLimits: true, storageDir: dir, inspector: true });
 try {
   const base = await col.mf.getInspectorURL();
   const targets = (await (await fetch(`http://${base.host}/json`)).json()) as { id: string; title: string; webSocketDebuggerUrl: string }[];
@@ -45,10 +52,16 @@ try {
     await new Promise((r) => setTimeout(r, 12_000)); // flush + consumer
   }
   const auth = "Bearer bench-admin-token";
-  await runLoad({ url: col.url, site: "bench", events, users, connections: 50, seconds: 2, runId: `warm-${Date.now()}`, kind, auth });
+  for (let i = 0; i < warmRuns; i++) {
+    const before = await readCounters(col.url);
+    await runLoad({ url: col.url, site: "bench", events, users, connections: 50, seconds: 10, runId: `run-${i}-${Date.now()}`, vary: true });
+    await drainBeacons(col, before, events, 120_000);
+    await settle(col.url, before, Date.now(), TRAILING_MS);
+  }
+  await runLoad({ url: col.url, site: "bench", events, users, connections: 50, seconds: 2, runId: `warm-${Date.now()}`, kind, auth, vary: warmRuns > 0 });
   await send("Profiler.start");
   const before = await readCounters(col.url);
-  const load = await runLoad({ url: col.url, site: "bench", events, users, connections, seconds: 6, runId: `prof-${Date.now()}`, kind, auth });
+  const load = await runLoad({ url: col.url, site: "bench", events, users, connections, seconds: 6, runId: `prof-${Date.now()}`, kind, auth, vary: warmRuns > 0 });
   const { profile } = (await send("Profiler.stop")) as { profile: Profile };
   ws.close();
   const used = diffCounters(await readCounters(col.url), before);
@@ -79,7 +92,7 @@ try {
       incl.set(key, (incl.get(key) ?? 0) + dt);
     }
   });
-  const lines = [`${load.rps.toFixed(0)} req/s at ${connections} connections, mean ${load.latency_ms.mean.toFixed(2)} ms, p99 ${load.latency_ms.p99} ms; isolate CPU profile over ${(total / 1e6).toFixed(1)} s (.bench-dist/collector.cpuprofile), ${recs ? "recommendations" : `${events} events/beacon`}, ${users} users${stage ? `, BENCH_STAGE=${stage}` : ""}; per request: ${per(used.profile_reads + used.profile_requests)} user-object RPCs, ${per(used.item_reads)} ItemStats reads, ${per(used.trend_reads)} ItemTrends reads. Self time:`];
+  const lines = [`${load.rps.toFixed(0)} req/s at ${connections} connections, mean ${load.latency_ms.mean.toFixed(2)} ms, p99 ${load.latency_ms.p99} ms; isolate CPU profile over ${(total / 1e6).toFixed(1)} s (.bench-dist/collector.cpuprofile), ${recs ? "recommendations" : `${events} events/beacon`}, ${users} users${stage ? `, BENCH_STAGE=${stage}` : ""}${itemStats ? `, ITEM_STATS=${itemStats}` : ""}${warmRuns ? `, after ${warmRuns} ingest runs of 10 s` : ""}; per request: ${per(used.profile_reads + used.profile_requests)} user-object RPCs, ${per(used.item_reads)} ItemStats reads, ${per(used.trend_reads)} ItemTrends reads. Self time:`];
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) lines.push(`${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
   lines.push("Inclusive time (function names of the minified bundle's source):");
   for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, 40)) lines.push(`${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);

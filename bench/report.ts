@@ -152,7 +152,7 @@ export function recsMarkdown(x: NonNullable<BenchResult["recommendations"]>): st
     for (const p of x.read_sweep) L.push(`| ${p.connections} | ${f(p.load.rps)} | ${f(p.load.latency_ms.mean, 2)} | ${f(p.load.latency_ms.p50)} | ${f(p.load.latency_ms.p99)} | ${cell(p.ceiling)} | ${cell(p.floor)} | ${pct(p.ratio_rps)} | ${p.floor ? pct(p.load.rps / p.floor.rps) : "–"} | ${f(p.rpcs.user, 2)}, ${f(p.rpcs.item_reads, 2)}, ${f(p.rpcs.trend_reads, 2)} |`);
     L.push("");
   }
-  L.push(`Ingest with statistics on vs off: ${(x.ingest_rps.change * 100).toFixed(1)}% req/s (median of three alternating pairs: ${x.ingest_rps.pairs.map((p) => `${(p * 100).toFixed(1)}%`).join(", ")}).`);
+  L.push(`Ingest with statistics on vs off: ${(x.ingest_rps.change * 100).toFixed(1)}% req/s (median over the "on" runs, each against the mean of the "off" runs before and after it: ${x.ingest_rps.pairs.map((p) => `${(p * 100).toFixed(1)}%`).join(", ")}).`);
   return L;
 }
 

@@ -13,3 +13,14 @@ export function summary(samples: readonly number[]): { n: number; p50: number; p
 }
 
 export const ratio = (x: number, ceiling: number): number => (ceiling > 0 ? x / ceiling : Number.NaN);
+
+/**
+ * Runs alternating off, on, off, ... (an odd count, off first and last): each "on" run's
+ * req/s against the mean of the two "off" runs around it, minus 1, and their median.
+ */
+export function bracketedChange(rps: number[]): { pairs: number[]; change: number } {
+  const pairs: number[] = [];
+  for (let i = 1; i + 1 < rps.length; i += 2) pairs.push(rps[i]! / ((rps[i - 1]! + rps[i + 1]!) / 2) - 1);
+  const sorted = [...pairs].sort((a, b) => a - b);
+  return { pairs, change: sorted[Math.floor((sorted.length - 1) / 2)] ?? 0 };
+}
