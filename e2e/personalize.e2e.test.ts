@@ -16,6 +16,9 @@ import { launchChromium } from "./support/browser";
 import { installProbe, measureClicks, summarize } from "./support/click-latency";
 import { ADMIN_TOKEN, READ_KEY, recordingProxy, SERVER_KEY, startCollector, type Collector, type LakeRecord } from "./support/collector";
 
+/** Tests that assert a latency: one retry, as a stall of this shared 2-core machine (another test file's load) can slow one attempt; a latency that is over the bound every time still fails. */
+const TIMED = { retry: 1 };
+
 const IDENTITY_SECRET = "e2e-identity-secret-0123456789";
 const SECRETS = [ADMIN_TOKEN, READ_KEY, SERVER_KEY, IDENTITY_SECRET];
 const ROOT = new URL("..", import.meta.url);
@@ -110,7 +113,7 @@ describe("recommendations on the demo page (personalize.js) in Chromium", () => 
     await context.close();
   });
 
-  it("a click on a product changes the 'recommended for you' row: median <= 500 ms, p90 <= 1 s over 20 clicks", async () => {
+  it("a click on a product changes the 'recommended for you' row: median <= 500 ms, p90 <= 1 s over 20 clicks", TIMED, async () => {
     const { context, page } = await openDemo();
     await installProbe(page);
     // Products of another mission each time, so the newest product (the strongest seed) moves the list.

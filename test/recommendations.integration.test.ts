@@ -8,6 +8,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "./eventually";
 import { ADMIN, envelope, ev, post, uid } from "./helpers";
 
+/** Tests that assert a latency: one retry, as a stall of this shared 2-core machine (another test file's load) can slow one attempt; a latency that is over the bound every time still fails. */
+const TIMED = { retry: 1 };
+
 const SITE = "recs";
 const READ = { authorization: "Bearer recs-read-key" };
 const SERVER_BASIC = { authorization: `Basic ${btoa("recs-server-key:")}` };
@@ -76,7 +79,7 @@ describe("recommendations", () => {
     }
   });
 
-  it("follows the person's own events at once, never repeats purchases and leaves the cart out by default", async () => {
+  it("follows the person's own events at once, never repeats purchases and leaves the cart out by default", TIMED, async () => {
     await eventually(async () => ids(await recs(uid("new"), `?context=${p("bag-1")}`)).includes(p("strap-1")), { what: "bag-1 -> strap-1 in site-wide statistics", ms: 15_000, every: 200 });
     const me = uid("me");
     await browse(me, [p("shoe-1")], [

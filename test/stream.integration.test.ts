@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { ADMIN, envelope, ev, get, pageView, post, uid } from "./helpers";
 import { openSse, openWebSocket } from "./subscribe";
 
+/** Tests that assert a latency: one retry, as a stall of this shared 2-core machine (another test file's load) can slow one attempt; a latency that is over the bound every time still fails. */
+const TIMED = { retry: 1 };
+
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))]!;
 
 describe("GET /v1/profiles/:site/:id/stream", () => {
@@ -13,7 +16,7 @@ describe("GET /v1/profiles/:site/:id/stream", () => {
     expect((await openSse(`/v1/profiles/nope/${id}/stream`)).status).toBe(404);
   });
 
-  it("pushes the updated profile to every subscriber within 100 ms of each accepted event", async () => {
+  it("pushes the updated profile to every subscriber within 100 ms of each accepted event", TIMED, async () => {
     const anon = uid("anon");
     const path = `/v1/profiles/demo/${anon}/stream`;
     const ws = await openWebSocket(path);
