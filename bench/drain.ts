@@ -16,9 +16,10 @@ export async function readCounters(url: string): Promise<Counters> {
 /**
  * Waits until at least `events` records have gone through the queue since `before` (timer
  * events count too), something reached R2, and the counters stood still for `quietMs`
- * (alarms, consumer batches and metrics writes settle). Returns the difference.
+ * (alarms, consumer batches and metrics writes settle), and not before `notBefore` (epoch ms).
+ * Returns the difference.
  */
-export async function drain(url: string, before: Counters, events: number, opts: { timeoutMs?: number; quietMs?: number } = {}): Promise<Counters> {
+export async function drain(url: string, before: Counters, events: number, opts: { timeoutMs?: number; quietMs?: number; notBefore?: number } = {}): Promise<Counters> {
   const end = Date.now() + (opts.timeoutMs ?? 60_000);
   const quiet = opts.quietMs ?? 1500;
   let last = "";
@@ -31,7 +32,7 @@ export async function drain(url: string, before: Counters, events: number, opts:
       stableSince = Date.now();
     }
     const done = now.events_in_messages >= events && (events === 0 || now.r2_puts > 0);
-    if (done && Date.now() - stableSince > quiet) return now;
+    if (done && Date.now() - stableSince > quiet && Date.now() >= (opts.notBefore ?? 0)) return now;
     if (Date.now() > end) throw new Error(`the lake did not catch up within ${opts.timeoutMs ?? 60_000} ms (${events} events expected): ${key}`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -44,19 +45,8 @@ export async function drain(url: string, before: Counters, events: number, opts:
  * row dropGraceMs after the flush when no other write came first) then counts for that phase,
  * and no longer runs during, and is counted in, the next one.
  */
-export async function settle(url: string, before: Counters, caughtUpAt: number, trailingMs: number, quietMs = 1500): Promise<Counters> {
-  let last = "";
-  let stableSince = Date.now();
-  for (;;) {
-    const now = diffCounters(await readCounters(url), before);
-    const key = JSON.stringify(now);
-    if (key !== last) {
-      last = key;
-      stableSince = Date.now();
-    }
-    if (Date.now() >= caughtUpAt + trailingMs && Date.now() - stableSince > quietMs) return now;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+export function settle(url: string, before: Counters, caughtUpAt: number, trailingMs: number, quietMs = 1500): Promise<Counters> {
+  return drain(url, before, 0, { quietMs, notBefore: caughtUpAt + trailingMs, timeoutMs: trailingMs + 60_000 });
 }
 
 /** The counters of a server (bench/recs.ts). */

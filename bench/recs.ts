@@ -6,9 +6,9 @@
  *    objects' trailing writes are done. Each "on" run is compared with the mean of the two
  *    "off" runs around it (linear drift of a shared machine cancels), and the change is the
  *    median of the three. Strict alternation matters: a run that directly follows one on the
- *    same collector was up to 30% slower (that workerd still retires the previous run's two
- *    thousand objects), which in the earlier off-on, on-off, off-on pairs fell on one side
- *    more often than on the other (an off/off control gave pairs of -24% to +53%); cost per
+ *    same collector was up to 30% slower (why was not established), which in the earlier
+ *    off-on, on-off, off-on pairs fell on one side more often than on the other (an off/off
+ *    control, a diagnostic not kept, gave pairs of -24% to +53%); cost per
  *    million events with them on;
  *    write RPCs per item object and per second (the busiest object's rate);
  *  - GET /v1/recommendations at the same connections against 1,000 users with profiles
