@@ -45,4 +45,14 @@ describe("beacon to lake", () => {
     });
     for (const k of ["client_ts", "sent_at", "received_at", "ts"]) expect(Date.parse(click[k]), k).not.toBeNaN();
   });
+
+  it("answers a lake read R2 would refuse with a 400 naming the field, not a 500", async () => {
+    // Found by the route fuzz run in CI: a key over R2's 1,024 bytes made R2's get throw.
+    for (const [path, field] of [[`/v1/admin/lake/events/${"a".repeat(2049)}`, "key"], [`/v1/admin/lake?prefix=${"a".repeat(1025)}`, "prefix"], ["/v1/admin/lake?limit=abc", "limit"], ["/v1/admin/lake?limit=0", "limit"]] as const) {
+      const res = await get(path);
+      expect(res.status, path.slice(0, 60)).toBe(400);
+      expect(((await res.json()) as { details: { path: string }[] }).details.map((d) => d.path)).toEqual([field]);
+    }
+    expect((await get(`/v1/admin/lake/events/${"a".repeat(1017)}`)).status).toBe(404); // 1,024 bytes: a name R2 takes, no such object
+  });
 });

@@ -10,14 +10,15 @@ import { checkReplayPrefix, replayDeadLetters } from "../lake/replay";
 import { refuse } from "../answers";
 import { gunzip } from "../lib/lake";
 import { access } from "../access";
+import { lakeKeyError, listQuery } from "../lake/read-query";
 
 export const lake = new Hono<{ Bindings: Env }>();
 
 /** A JSON array of {key, size, uploaded}; more pages via X-Cursor and ?cursor=. */
 lake.get("/", access("lake.read"), async (c) => {
-  const prefix = c.req.query("prefix") ?? "";
-  const cursor = c.req.query("cursor") || undefined;
-  const limit = Math.min(1000, Math.max(1, Number(c.req.query("limit") ?? 1000) || 1000));
+  const q = listQuery({ prefix: c.req.query("prefix"), cursor: c.req.query("cursor"), limit: c.req.query("limit") });
+  if (Array.isArray(q)) return refuse(c, 400, "bad_request", "invalid query", q);
+  const { prefix, cursor, limit } = q;
   const list = await c.env.LAKE.list({ prefix, cursor, limit });
   if (list.truncated) c.header("X-Cursor", list.cursor);
   c.header("X-Truncated", String(list.truncated));
@@ -49,6 +50,8 @@ lake.post("/replay", access("lake.write"), async (c) => {
 
 lake.get("/:key{.+}", access("lake.read"), async (c) => {
   const key = c.req.param("key");
+  const bad = lakeKeyError(key);
+  if (bad) return refuse(c, 400, "bad_request", "invalid key", [bad]);
   const obj = await c.env.LAKE.get(key);
   if (!obj) return c.json({ error: "no such object", key }, 404);
   // ?raw=1: the bytes as stored (gzip), e.g. to read with DuckDB.
