@@ -6,7 +6,8 @@ import { diffCounters, emptyCounters, measuredCost, naiveCost, PRICES, queueOps,
 import { Mix, pick } from "./mix";
 import { computeTargets } from "./targets";
 import { spliceGenerated, spliceRecs, svg } from "./report";
-import { bracketedChange, percentile, summary } from "./stats";
+import { bracketedChange, INGEST_RUNS, INGEST_WARMUP, percentile, summary } from "./stats";
+import { newChild } from "./proc";
 
 describe("cost model", () => {
   it("counts one queue operation per started 64 KB", () => {
@@ -174,5 +175,23 @@ describe("statistics on/off runs", () => {
     expect(change).toBeCloseTo(-0.1, 6);
     expect(bracketedChange([100, 150, 100]).change).toBeCloseTo(0.5, 6);
     expect(bracketedChange([100]).pairs).toEqual([]);
+  });
+});
+
+describe("ingest runs, statistics on and off", () => {
+  it("warm each collector up once, then alternate off/on with off first and last, so every 'on' run has an 'off' on each side", () => {
+    expect(INGEST_WARMUP).toEqual(["off", "on"]);
+    expect(INGEST_RUNS.length % 2).toBe(1);
+    INGEST_RUNS.forEach((s, i) => expect(s).toBe(i % 2 === 0 ? "off" : "on"));
+    expect(INGEST_WARMUP.at(-1)).not.toBe(INGEST_RUNS[0]); // no collector runs twice in a row
+    expect(bracketedChange(INGEST_RUNS.map((s) => (s === "on" ? 90 : 100))).pairs).toHaveLength(4);
+    // Of four pairs the median is the mean of the middle two, not the lower one.
+    expect(bracketedChange([100, 91.3, 100, 101.2, 100, 103.3, 100, 100.8, 100]).change).toBeCloseTo(0.01, 6);
+  });
+  it("tells a collector's workerd only when exactly one child process appeared", () => {
+    expect(newChild(new Set([1, 2]), new Set([1, 2, 7]))).toBe(7);
+    expect(newChild(new Set([1]), new Set([1, 7, 8]))).toBeNull();
+    expect(newChild(new Set([1]), new Set([1]))).toBeNull();
+    expect(newChild(null, new Set([7]))).toBeNull();
   });
 });

@@ -137,11 +137,11 @@ export function recsMarkdown(x: NonNullable<BenchResult["recommendations"]>): st
   const L: string[] = [];
   L.push("### Recommendations and site-wide item statistics");
   L.push("");
-  L.push("| phase | req/s | p50 ms | p99 ms | vs ceiling | $ per million (with rows) |");
-  L.push("|---|---:|---:|---:|---:|---:|");
-  for (const i of x.ingest) L.push(`| ingest, 10 ev/beacon, statistics ${i.stats} | ${f(i.load.rps)} | ${f(i.load.latency_ms.p50)} | ${f(i.load.latency_ms.p99)} | – | ${usd(i.cost.with_storage_usd_per_million)} per M events |`);
+  L.push("| phase | req/s | p50 ms | p99 ms | vs ceiling | workerd CPU µs per event | $ per million (with rows) |");
+  L.push("|---|---:|---:|---:|---:|---:|---:|");
+  for (const i of x.ingest) L.push(`| ingest, 10 ev/beacon, statistics ${i.stats}${i.warmup ? " (warm-up, not compared)" : ""} | ${f(i.load.rps)} | ${f(i.load.latency_ms.p50)} | ${f(i.load.latency_ms.p99)} | – | ${i.cpu_us_per_event != null ? f(i.cpu_us_per_event) : "–"} | ${usd(i.cost.with_storage_usd_per_million)} per M events |`);
   const rd = x.read;
-  L.push(`| GET /v1/recommendations (${f(rd.users)} users) | ${f(rd.load.rps)} | ${f(rd.load.latency_ms.p50)} | ${f(rd.load.latency_ms.p99)} | ${pct(rd.ratio_rps)} (ceiling p99 ${f(rd.ceiling.latency_ms.p99)} ms) | ${usd(rd.cost.with_storage_usd_per_million)} per M requests |`);
+  L.push(`| GET /v1/recommendations (${f(rd.users)} users) | ${f(rd.load.rps)} | ${f(rd.load.latency_ms.p50)} | ${f(rd.load.latency_ms.p99)} | ${pct(rd.ratio_rps)} (ceiling p99 ${f(rd.ceiling.latency_ms.p99)} ms) | – | ${usd(rd.cost.with_storage_usd_per_million)} per M requests |`);
   L.push("");
   if (x.read_sweep?.length) {
     L.push("GET /v1/recommendations by connections, each next to the empty worker (ceiling) and the read floor (a worker that reads one object per person by RPC and answers its JSON) at the same connections; at 1 connection, the mean is the service time a page sees without queueing:");
@@ -152,7 +152,8 @@ export function recsMarkdown(x: NonNullable<BenchResult["recommendations"]>): st
     for (const p of x.read_sweep) L.push(`| ${p.connections} | ${f(p.load.rps)} | ${f(p.load.latency_ms.mean, 2)} | ${f(p.load.latency_ms.p50)} | ${f(p.load.latency_ms.p99)} | ${cell(p.ceiling)} | ${cell(p.floor)} | ${pct(p.ratio_rps)} | ${p.floor ? pct(p.load.rps / p.floor.rps) : "–"} | ${f(p.rpcs.user, 2)}, ${f(p.rpcs.item_reads, 2)}, ${f(p.rpcs.trend_reads, 2)} |`);
     L.push("");
   }
-  L.push(`Ingest with statistics on vs off: ${(x.ingest_rps.change * 100).toFixed(1)}% req/s (median over the "on" runs, each against the mean of the "off" runs before and after it: ${x.ingest_rps.pairs.map((p) => `${(p * 100).toFixed(1)}%`).join(", ")}).`);
+  const ps = (xs: number[]) => xs.map((p) => `${(p * 100).toFixed(1)}%`).join(", ");
+  L.push(`Ingest with statistics on vs off: ${(x.ingest_rps.change * 100).toFixed(1)}% req/s (median over the "on" runs, each against the mean of the "off" runs before and after it: ${ps(x.ingest_rps.pairs)})${x.ingest_cpu ? `; workerd CPU per event ${x.ingest_cpu.change >= 0 ? "+" : ""}${(x.ingest_cpu.change * 100).toFixed(1)}% (${ps(x.ingest_cpu.pairs)})` : ""}.`);
   return L;
 }
 

@@ -7,6 +7,7 @@ import { build } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { fileURLToPath } from "node:url";
+import { childPids, newChild } from "./proc";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const ADMIN_TOKEN = "bench-admin-token";
@@ -34,6 +35,8 @@ export interface Server {
   url: string;
   mf: Miniflare;
   stop(): Promise<void>;
+  /** The workerd process serving it, when it could be told apart (bench/proc.ts; Linux). */
+  pid?: number | null;
 }
 
 export interface CollectorOptions {
@@ -76,9 +79,10 @@ export async function startCollector(opts: CollectorOptions = {}): Promise<Serve
     ...(opts.inspector ? { inspectorPort: 0 } : {}),
     handleStructuredLogs: (log: { message: string }) => opts.onLog?.(log.message),
   } as Parameters<typeof convertV4MiniflareOptions>[0];
+  const before = childPids();
   const mf = new Miniflare(convertV4MiniflareOptions(v4));
   const url = (await mf.ready).href.replace(/\/$/, "");
-  return { url, mf, stop: () => mf.dispose() };
+  return { url, mf, stop: () => mf.dispose(), pid: newChild(before, childPids()) };
 }
 
 /** The ceiling: a worker that answers 204 without reading the body. */

@@ -14,13 +14,20 @@ export function summary(samples: readonly number[]): { n: number; p50: number; p
 
 export const ratio = (x: number, ceiling: number): number => (ceiling > 0 ? x / ceiling : Number.NaN);
 
+/** The order of the statistics on/off ingest runs (bench/recs.ts): a warm-up on each collector, then off and on alternating, off first and last. */
+export const INGEST_WARMUP: readonly ("on" | "off")[] = ["off", "on"];
+export const INGEST_RUNS: readonly ("on" | "off")[] = ["off", "on", "off", "on", "off", "on", "off", "on", "off"];
+
 /**
  * Runs alternating off, on, off, ... (an odd count, off first and last): each "on" run's
- * req/s against the mean of the two "off" runs around it, minus 1, and their median.
+ * req/s against the mean of the two "off" runs around it, minus 1, and their median (of an
+ * even count, the mean of the middle two).
  */
 export function bracketedChange(rps: number[]): { pairs: number[]; change: number } {
   const pairs: number[] = [];
   for (let i = 1; i + 1 < rps.length; i += 2) pairs.push(rps[i]! / ((rps[i - 1]! + rps[i + 1]!) / 2) - 1);
   const sorted = [...pairs].sort((a, b) => a - b);
-  return { pairs, change: sorted[Math.floor((sorted.length - 1) / 2)] ?? 0 };
+  const mid = sorted.length / 2;
+  const change = sorted.length === 0 ? 0 : sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { pairs, change };
 }
