@@ -6,7 +6,7 @@ import { diffCounters, emptyCounters, measuredCost, naiveCost, PRICES, queueOps,
 import { Mix, pick } from "./mix";
 import { computeTargets } from "./targets";
 import { spliceGenerated, spliceRecs, svg } from "./report";
-import { bracketedChange, INGEST_RUNS, INGEST_WARMUP, percentile, summary } from "./stats";
+import { bracketedChange, INGEST_FIXED_RATE_RUNS, INGEST_RUNS, INGEST_WARMUP, percentile, summary } from "./stats";
 import { newChild } from "./proc";
 
 describe("cost model", () => {
@@ -175,15 +175,19 @@ describe("statistics on/off runs", () => {
     expect(change).toBeCloseTo(-0.1, 6);
     expect(bracketedChange([100, 150, 100]).change).toBeCloseTo(0.5, 6);
     expect(bracketedChange([100]).pairs).toEqual([]);
+    // Centre "off" (on, off, on, ...): the "on" runs around each "off" run against it.
+    expect(bracketedChange([110, 100, 112, 100, 114], "off").pairs.map((x) => Math.round(x * 1000) / 1000)).toEqual([0.11, 0.13]);
   });
 });
 
 describe("ingest runs, statistics on and off", () => {
-  it("warm each collector up once, then alternate off/on with off first and last, so every 'on' run has an 'off' on each side", () => {
+  it("warm each collector up once, then alternate, never twice in a row on one collector, an odd count of runs at full speed and at a fixed rate", () => {
     expect(INGEST_WARMUP).toEqual(["off", "on"]);
+    expect(INGEST_RUNS[0]).toBe("off");
+    const all = [...INGEST_WARMUP, ...INGEST_RUNS, ...INGEST_FIXED_RATE_RUNS];
+    all.forEach((s, i) => i > 0 && expect(s, `run ${i}`).not.toBe(all[i - 1])); // never twice in a row on one collector
     expect(INGEST_RUNS.length % 2).toBe(1);
-    INGEST_RUNS.forEach((s, i) => expect(s).toBe(i % 2 === 0 ? "off" : "on"));
-    expect(INGEST_WARMUP.at(-1)).not.toBe(INGEST_RUNS[0]); // no collector runs twice in a row
+    expect(INGEST_FIXED_RATE_RUNS.length % 2).toBe(1);
     expect(bracketedChange(INGEST_RUNS.map((s) => (s === "on" ? 90 : 100))).pairs).toHaveLength(4);
     // Of four pairs the median is the mean of the middle two, not the lower one.
     expect(bracketedChange([100, 91.3, 100, 101.2, 100, 103.3, 100, 100.8, 100]).change).toBeCloseTo(0.01, 6);

@@ -139,7 +139,7 @@ export function recsMarkdown(x: NonNullable<BenchResult["recommendations"]>): st
   L.push("");
   L.push("| phase | req/s | p50 ms | p99 ms | vs ceiling | workerd CPU µs per event | $ per million (with rows) |");
   L.push("|---|---:|---:|---:|---:|---:|---:|");
-  for (const i of x.ingest) L.push(`| ingest, 10 ev/beacon, statistics ${i.stats}${i.warmup ? " (warm-up, not compared)" : ""} | ${f(i.load.rps)} | ${f(i.load.latency_ms.p50)} | ${f(i.load.latency_ms.p99)} | – | ${i.cpu_us_per_event != null ? f(i.cpu_us_per_event) : "–"} | ${usd(i.cost.with_storage_usd_per_million)} per M events |`);
+  for (const i of x.ingest) L.push(`| ingest, 10 ev/beacon, statistics ${i.stats}${i.warmup ? " (warm-up, not compared)" : ""}${i.rate ? `, ${f(i.rate)} req/s offered` : ""} | ${f(i.load.rps)} | ${f(i.load.latency_ms.p50)} | ${f(i.load.latency_ms.p99)} | – | ${i.rate && i.cpu_us_per_event != null ? f(i.cpu_us_per_event) : "–"} | ${usd(i.cost.with_storage_usd_per_million)} per M events |`);
   const rd = x.read;
   L.push(`| GET /v1/recommendations (${f(rd.users)} users) | ${f(rd.load.rps)} | ${f(rd.load.latency_ms.p50)} | ${f(rd.load.latency_ms.p99)} | ${pct(rd.ratio_rps)} (ceiling p99 ${f(rd.ceiling.latency_ms.p99)} ms) | – | ${usd(rd.cost.with_storage_usd_per_million)} per M requests |`);
   L.push("");
@@ -153,7 +153,8 @@ export function recsMarkdown(x: NonNullable<BenchResult["recommendations"]>): st
     L.push("");
   }
   const ps = (xs: number[]) => xs.map((p) => `${(p * 100).toFixed(1)}%`).join(", ");
-  L.push(`Ingest with statistics on vs off: ${(x.ingest_rps.change * 100).toFixed(1)}% req/s (median over the "on" runs, each against the mean of the "off" runs before and after it: ${ps(x.ingest_rps.pairs)})${x.ingest_cpu ? `; workerd CPU per event ${x.ingest_cpu.change >= 0 ? "+" : ""}${(x.ingest_cpu.change * 100).toFixed(1)}% (${ps(x.ingest_cpu.pairs)})` : ""}.`);
+  L.push(`Ingest with statistics on vs off: ${(x.ingest_rps.change * 100).toFixed(1)}% req/s (median over the "on" runs, each against the mean of the "off" runs before and after it: ${ps(x.ingest_rps.pairs)}).`);
+  if (x.ingest_cpu) L.push(`At ${f(x.ingest_cpu.rate)} requests/s offered (half the "off" runs' req/s), workerd CPU per event with statistics on vs off: ${x.ingest_cpu.change >= 0 ? "+" : ""}${(x.ingest_cpu.change * 100).toFixed(1)}% (${f(x.ingest_cpu.on)} vs ${f(x.ingest_cpu.off)} µs; the "on" runs around each "off" run against it: ${ps(x.ingest_cpu.pairs)}).`);
   return L;
 }
 
