@@ -19,7 +19,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { CatalogItem } from "../../schemas";
-import { factor, mergeDecayed, topDecayed, type DecayedList } from "./decayed";
+import { factor, forStorage, live, mergeLive, topDecayed, type DecayedList, type LiveList } from "./decayed";
 import { ITEM_LIMITS, itemTuning, type ItemTuning } from "./tuning";
 import type { ShardUpdate } from "./updates";
 
@@ -59,7 +59,8 @@ interface Stats {
   pop: number;
   t: number;
   attrs: LearntAttrs;
-  nb: DecayedList | null;
+  /** Parsed and merged in place (mergeLive); written rounded (forStorage). */
+  nb: LiveList | null;
 }
 
 /** Changed statistics reach SQLite this long after the update (one alarm). */
@@ -99,7 +100,8 @@ export class ItemStats extends DurableObject<Cloudflare.Env> {
       if (p.brand) attrs.brand = p.brand;
       if (p.price !== undefined) attrs.price = p.price;
       if (p.currency) attrs.currency = p.currency;
-      const nb = Object.keys(p.nb).length ? mergeDecayed(cur?.nb ?? null, p.nb, u.at, hl, ITEM_LIMITS.neighbours) : (cur?.nb ?? null);
+      // In place: the parsed list is this object's own (reads copy what they return).
+      const nb = Object.keys(p.nb).length ? mergeLive(cur?.nb ?? { t: u.at, e: new Map() }, p.nb, u.at, hl, ITEM_LIMITS.neighbours) : (cur?.nb ?? null);
       if (!cur) this.statsCount++;
       this.remember(id, { pop, t, attrs, nb }, true);
     }
@@ -125,7 +127,7 @@ export class ItemStats extends DurableObject<Cloudflare.Env> {
         const { pop, t, attrs, nb } = e.s;
         this.sql.exec(
           "INSERT INTO stats (id, pop, t, attrs, nb) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET pop = excluded.pop, t = excluded.t, attrs = excluded.attrs, nb = excluded.nb",
-          id, pop, t, Object.keys(attrs).length ? JSON.stringify(attrs) : null, nb ? JSON.stringify(nb) : null,
+          id, pop, t, Object.keys(attrs).length ? JSON.stringify(attrs) : null, nb ? JSON.stringify(forStorage(nb)) : null,
         );
         e.dirty = false;
       }
@@ -144,7 +146,7 @@ export class ItemStats extends DurableObject<Cloudflare.Env> {
     if (c) return c.s;
     const row = this.statsRow(id);
     if (!row) return null;
-    const s: Stats = { pop: row.pop, t: row.t, attrs: row.attrs ? (JSON.parse(row.attrs) as LearntAttrs) : {}, nb: row.nb ? (JSON.parse(row.nb) as DecayedList) : null };
+    const s: Stats = { pop: row.pop, t: row.t, attrs: row.attrs ? (JSON.parse(row.attrs) as LearntAttrs) : {}, nb: row.nb ? live(JSON.parse(row.nb) as DecayedList) : null };
     this.remember(id, s, false);
     return s;
   }
