@@ -17,6 +17,7 @@ import { parseJson } from "../worker/lib/body";
 import { enrichEvents } from "../worker/lib/enrich";
 import { checkEventTimes, parseEnvelope, validateEvents } from "../worker/lib/validate";
 import { beacon, BENCH_UA } from "./bodies";
+import { threadCpu } from "./thread-cpu";
 
 const CF = { country: "DE", region: "Berlin", city: "Berlin", postalCode: "10115", latitude: "52.52", longitude: "13.40", timezone: "Europe/Berlin", continent: "EU", colo: "FRA", asn: 3320, asOrganization: "Deutsche Telekom" };
 
@@ -31,12 +32,6 @@ function pipeline(text: string) {
   if (rejected.length) throw new Error(JSON.stringify(rejected));
   return enrichEvents(env.envelope, valid.map((v) => v.event), { receivedMs, userAgent: BENCH_UA, cf: CF, scrubParams: [] });
 }
-
-/** This thread's CPU time (vitest runs the file in a worker thread; other threads are not ours). */
-const threadCpu = (prev?: NodeJS.CpuUsage): NodeJS.CpuUsage => {
-  const p = process as unknown as { threadCpuUsage?: (prev?: NodeJS.CpuUsage) => NodeJS.CpuUsage };
-  return p.threadCpuUsage ? p.threadCpuUsage(prev) : process.cpuUsage(prev);
-};
 
 /** CPU µs per call: the median of `reps` loops of `n` calls. */
 function cpuUs(fn: (i: number) => void, n: number, reps = 7): number {

@@ -2,11 +2,13 @@
  * What ItemStats spends merging one consumer batch into its products' neighbour lists: 500
  * products with 40 neighbours each, 8 new neighbours per product, as `mergeDecayed` did it
  * (a new, rounded object per merge) and as `mergeLive` does (a Map changed in place).
- * `npm run bench:cpu` prints the median CPU time of each over 15 batches (this thread's CPU,
- * as bench/cpu.bench.ts measures); docs/PERFORMANCE.md quotes a run.
+ * `npm run bench:cpu` prints the median CPU time per batch of each (this thread's CPU, as
+ * bench/cpu.bench.ts measures); docs/PERFORMANCE.md quotes runs.
  */
 import { expect, test } from "vitest";
 import { live, mergeDecayed, mergeLive, type DecayedList, type LiveList } from "../durable-objects/items/decayed";
+import { percentile } from "./stats";
+import { threadCpu } from "./thread-cpu";
 
 const HALF_LIFE = 168 * 3_600_000;
 const PRODUCTS = 500;
@@ -29,29 +31,34 @@ function batch(): Record<string, [number, number]>[] {
 }
 
 const threadCpuMs = (): number => {
-  const p = process as unknown as { threadCpuUsage?: () => NodeJS.CpuUsage };
-  const u = p.threadCpuUsage ? p.threadCpuUsage() : process.cpuUsage();
+  const u = threadCpu();
   return (u.user + u.system) / 1000;
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 test("one consumer batch into 500 products' neighbour lists: mergeDecayed (before) vs mergeLive (ItemStats now)", () => {
   const copies = lists();
   const maps: LiveList[] = lists().map(live);
-  const batches = Array.from({ length: 20 }, batch);
+  // Rounds of 5 batches per method, so that each sample spans many of the thread clock's 4 ms
+  // ticks; the first round warms up. Per batch: a round's CPU / 5.
+  const ROUNDS = 6;
+  const PER_ROUND = 5;
+  const batches = Array.from({ length: ROUNDS * PER_ROUND }, batch);
   const took = { mergeDecayed: [] as number[], mergeLive: [] as number[] };
-  for (let r = 0; r < batches.length; r++) {
-    const adds = batches[r]!;
-    const at = 2000 + r * 1000;
+  for (let r = 0; r < ROUNDS; r++) {
+    const round = batches.slice(r * PER_ROUND, (r + 1) * PER_ROUND);
+    const at0 = 2000 + r * PER_ROUND * 1000;
     let t0 = threadCpuMs();
-    for (let p = 0; p < PRODUCTS; p++) copies[p] = mergeDecayed(copies[p]!, adds[p]!, at, HALF_LIFE, 40);
-    took.mergeDecayed.push(threadCpuMs() - t0);
+    round.forEach((adds, j) => { for (let p = 0; p < PRODUCTS; p++) copies[p] = mergeDecayed(copies[p]!, adds[p]!, at0 + j * 1000, HALF_LIFE, 40); });
+    const decayedMs = (threadCpuMs() - t0) / PER_ROUND;
     t0 = threadCpuMs();
-    for (let p = 0; p < PRODUCTS; p++) mergeLive(maps[p]!, adds[p]!, at, HALF_LIFE, 40);
-    took.mergeLive.push(threadCpuMs() - t0);
+    round.forEach((adds, j) => { for (let p = 0; p < PRODUCTS; p++) mergeLive(maps[p]!, adds[p]!, at0 + j * 1000, HALF_LIFE, 40); });
+    const liveMs = (threadCpuMs() - t0) / PER_ROUND;
+    if (r === 0) continue;
+    took.mergeDecayed.push(decayedMs);
+    took.mergeLive.push(liveMs);
   }
   // The same lists either way (the unit tests check weights too).
   for (let p = 0; p < PRODUCTS; p++) expect([...maps[p]!.e.keys()].sort()).toEqual(Object.keys(copies[p]!.e).sort());
-  const [before, now] = [median(took.mergeDecayed.slice(5)), median(took.mergeLive.slice(5))];
-  console.log(`[cpu] one consumer batch into 500 neighbour lists: mergeDecayed ${before.toFixed(1)} ms, mergeLive ${now.toFixed(1)} ms of CPU (median of 15 batches after 5 warm-up; ${(before / now).toFixed(1)}x)`);
+  const [before, now] = [percentile(took.mergeDecayed, 50), percentile(took.mergeLive, 50)];
+  console.log(`[cpu] one consumer batch into 500 neighbour lists: mergeDecayed ${before.toFixed(1)} ms, mergeLive ${now.toFixed(1)} ms of CPU (median of ${ROUNDS - 1} rounds of ${PER_ROUND} batches, after one warm-up round; ${(before / now).toFixed(1)}x)`);
 });

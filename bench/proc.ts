@@ -1,8 +1,9 @@
 /**
- * CPU time of the workerd process behind a Miniflare instance, from Linux's /proc: the bench
- * reports it per event next to req/s, a measure of the work done that does not depend on how
- * the load generator and the collector happened to share the machine's cores. Elsewhere
- * (no /proc) every function returns null and the bench reports req/s alone.
+ * CPU time of the workerd process behind a Miniflare instance, from Linux's /proc. The
+ * statistics on/off runs at a fixed offered rate report it per event (bench/recs.ts): below
+ * capacity it measures the work done; at full speed the one busy workerd thread makes it about
+ * 1/throughput, so it adds nothing to req/s there. Elsewhere (no /proc) every function returns
+ * null and the bench reports req/s alone.
  */
 import { readdirSync, readFileSync } from "node:fs";
 

@@ -9,9 +9,10 @@
  *    the four. Why so many: single 10 s runs on this 2-core machine vary by about ±15% (two
  *    seven-run measurements of the same code gave -15.3% and +17.3%); a run right after one on
  *    the same collector was up to 30% slower, hence strict alternation;
- *  - then seven alternating runs (on first) at a fixed offered rate, half the "off" runs' req/s: the
- *    workerd process's CPU time per event (bench/proc.ts, from the load's start until
- *    settled), compared the same way. That is the work the statistics add. At full speed it
+ *  - then seven alternating runs, on first (the last run above was off), at a fixed offered
+ *    rate, half the "off" runs' req/s: the workerd process's CPU time per event
+ *    (bench/proc.ts, from the load's start until settled), the two "on" runs around each "off"
+ *    run against it, and the median of the three. That is the work the statistics add. At full speed it
  *    says nothing more than req/s (the one busy workerd thread makes CPU per event about
  *    1/throughput); below capacity it does not depend on how the load generator and the
  *    collector shared the cores. Cost per million events with them on; write RPCs per item
